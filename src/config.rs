@@ -1,0 +1,110 @@
+//! The command line: every flag of the contract, each with an environment variable.
+//!
+//! Values are checked here, at start, so a typo is refused with exit code 2 and a message naming the
+//! flag, instead of surfacing later as a strange number on the page.
+
+use std::{net::SocketAddr, ops::RangeInclusive, str::FromStr, time::Duration};
+
+use clap::Parser;
+
+/// How the tour is served; `--help` prints this.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "metrics-tour",
+    version,
+    about = "A tour of the four Prometheus metric types"
+)]
+pub struct Config {
+    /// Address to bind; port 0 picks a free port and the log says which.
+    #[arg(
+        long,
+        env = "TOUR_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:5000"
+    )]
+    pub listen: SocketAddr,
+
+    /// Range of the simulated upload's duration in seconds, drawn uniformly.
+    #[arg(
+        long,
+        env = "TOUR_UPLOAD_SECONDS",
+        value_name = "MIN..MAX",
+        default_value = "1..10"
+    )]
+    pub upload_seconds: UploadSeconds,
+
+    /// Sliding window of the summary's quantiles, in seconds.
+    #[arg(long, env = "TOUR_SUMMARY_MAX_AGE", value_name = "SECONDS", default_value = "600", value_parser = positive_seconds)]
+    pub summary_max_age: Duration,
+
+    /// How many pieces the summary's window rotates in.
+    #[arg(long, env = "TOUR_SUMMARY_AGE_BUCKETS", value_name = "N", default_value = "5", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub summary_age_buckets: u32,
+
+    /// Largest body `POST /file-upload` accepts, in bytes (read and counted, never stored).
+    #[arg(
+        long,
+        env = "TOUR_MAX_UPLOAD_BYTES",
+        value_name = "N",
+        default_value = "10485760"
+    )]
+    pub max_upload_bytes: u64,
+
+    /// Run the built-in traffic generator, so graphs move with nobody clicking.
+    #[arg(long, env = "TOUR_TRAFFIC", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0, default_missing_value = "true")]
+    pub traffic: bool,
+}
+
+impl Default for Config {
+    /// The contract's defaults, as `metrics-tour` with no flags would run.
+    fn default() -> Self {
+        Config::parse_from(["metrics-tour"])
+    }
+}
+
+/// The simulated upload's duration range, `MIN..MAX` seconds with `0 <= MIN <= MAX`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadSeconds(pub RangeInclusive<f64>);
+
+impl FromStr for UploadSeconds {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let expected = "expected MIN..MAX in seconds, like 1..10";
+        let (min, max) = text.split_once("..").ok_or(expected)?;
+        let parse = |part: &str| -> Result<f64, String> {
+            let seconds: f64 = part
+                .trim()
+                .parse()
+                .map_err(|_| format!("'{part}' is not a number; {expected}"))?;
+            if seconds.is_finite() && seconds >= 0.0 {
+                Ok(seconds)
+            } else {
+                Err(format!(
+                    "'{part}' must be a finite number of seconds, 0 or more"
+                ))
+            }
+        };
+        let (min, max) = (parse(min)?, parse(max)?);
+        if min > max {
+            return Err(format!(
+                "MIN ({min}) is larger than MAX ({max}); {expected}"
+            ));
+        }
+        Ok(UploadSeconds(min..=max))
+    }
+}
+
+fn positive_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if seconds.is_finite() && seconds > 0.0 && seconds <= 1e9 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(format!(
+            "'{text}' must be a finite number of seconds above 0"
+        ))
+    }
+}

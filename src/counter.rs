@@ -1,0 +1,25 @@
+//! Counter: a single number that only ever goes up (or resets to zero when the process restarts).
+//!
+//! Use it for things that happen: requests served, bytes sent, clicks. Unlike a gauge, its raw value
+//! means little; what you graph is its rate, `rate(tour_clicks_total[1m])`, which also survives restarts.
+//! Refusing a negative increment is what keeps `rate()` honest: a counter that went down would look
+//! like a restart.
+
+use poem::{handler, web::Data, Request, Response};
+
+use crate::{error::BadInput, reply, state::AppState};
+
+/// `POST /counter[?by=N]`: adds 1, or `N`, to `tour_clicks_total`.
+#[handler]
+pub fn increment(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
+    let by = crate::error::increment_param(
+        req,
+        "a counter only goes up: to go down, use a gauge (POST /gauge/dec)",
+    )?;
+    let clicks = &state.metrics.clicks;
+    clicks.inc_by(by);
+    Ok(reply::updated(
+        req,
+        format!("tour_clicks_total is now {}", clicks.get()),
+    ))
+}

@@ -1,0 +1,69 @@
+//! Gauge: a single number that goes up and down, a value you can read at any moment.
+//!
+//! Use it for a level: a temperature, a queue's length, uploads in progress. Unlike a counter, its
+//! value is the answer (graph it, or take `max_over_time`); `rate()` of a gauge means nothing.
+//! Setting it from a drop guard, as [`InProgress`] does, keeps it from staying raised when a client
+//! hangs up mid-request.
+
+use poem::{handler, web::Data, Request, Response};
+use prometheus::IntGauge;
+
+use crate::{
+    error::{increment_param, number_param, BadInput},
+    reply,
+    state::AppState,
+};
+
+/// `POST /gauge/inc[?by=N]`: raises `tour_temperature_celsius` by 1, or `N`.
+#[handler]
+pub fn inc(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
+    let by = increment_param(
+        req,
+        "to lower the gauge, use POST /gauge/dec with a positive by",
+    )?;
+    state.metrics.temperature.add(by);
+    Ok(answer(req, state))
+}
+
+/// `POST /gauge/dec[?by=N]`: lowers `tour_temperature_celsius` by 1, or `N`.
+#[handler]
+pub fn dec(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
+    let by = increment_param(
+        req,
+        "to raise the gauge, use POST /gauge/inc with a positive by",
+    )?;
+    state.metrics.temperature.sub(by);
+    Ok(answer(req, state))
+}
+
+/// `POST /gauge/set?value=V`: sets `tour_temperature_celsius` to `V`, which may be negative.
+#[handler]
+pub fn set(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
+    let value = number_param(req.uri().query().unwrap_or(""), "value")?.ok_or_else(|| {
+        BadInput::Parameter("POST /gauge/set needs a value, like /gauge/set?value=21.5".to_owned())
+    })?;
+    state.metrics.temperature.set(value);
+    Ok(answer(req, state))
+}
+
+fn answer(req: &Request, state: &AppState) -> Response {
+    let now = state.metrics.temperature.get();
+    reply::updated(req, format!("tour_temperature_celsius is now {now}"))
+}
+
+/// Holds a gauge one higher while alive; `Drop` lowers it on every exit, a cancelled request included.
+pub struct InProgress(IntGauge);
+
+impl InProgress {
+    /// Raises `gauge` until the returned guard is dropped.
+    pub fn enter(gauge: &IntGauge) -> Self {
+        gauge.inc();
+        InProgress(gauge.clone())
+    }
+}
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}

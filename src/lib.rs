@@ -1,0 +1,93 @@
+//! metrics-tour: a tour of the four Prometheus metric types, for a browser, a terminal and a classroom.
+//!
+//! Run with `cargo run --release`, then open <http://localhost:5000>.
+//!
+//! # Layout
+//! - [`config`]: the command line, checked at start.
+//! - [`state`]: the one `Registry` and a typed handle to every metric; the only place that registers.
+//! - [`counter`]: a number that only goes up, and `POST /counter`.
+//! - [`gauge`]: a number that goes up and down, `POST /gauge/...`, and the in-progress guard.
+//! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
+//! - [`exposition`]: `GET /metrics`, the text a scraper reads.
+//! - [`http_metrics`]: the middleware that counts and times every request.
+//! - [`error`] and [`reply`]: how bad input is refused, and how an update is answered.
+//! - [`server`]: serving on a listener, and the graceful shutdown.
+//!
+//! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
+//! a listener the caller bound, until `shutdown` completes.
+
+pub mod config;
+pub mod counter;
+pub mod error;
+pub mod exposition;
+pub mod gauge;
+pub mod histogram;
+pub mod http_metrics;
+pub mod reply;
+pub mod server;
+pub mod state;
+
+pub use server::serve;
+
+use crate::{error::plain_text, state::AppState};
+use poem::{
+    error::{MethodNotAllowedError, NotFoundError},
+    handler,
+    http::{header, Method, StatusCode},
+    Endpoint, EndpointExt, IntoEndpoint, Response, Route,
+};
+
+/// The whole tour as one endpoint: every route, the request metrics, and plain-text 404 and 405.
+pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
+    let metrics = state.metrics.clone();
+    Route::new()
+        .at("/healthz", only(Method::GET, healthz))
+        .at("/metrics", only(Method::GET, exposition::metrics))
+        .at("/file-upload", only(Method::POST, histogram::file_upload))
+        .at("/counter", only(Method::POST, counter::increment))
+        .at("/gauge/inc", only(Method::POST, gauge::inc))
+        .at("/gauge/dec", only(Method::POST, gauge::dec))
+        .at("/gauge/set", only(Method::POST, gauge::set))
+        .catch_error(not_found)
+        .data(state)
+        .around(move |next, req| http_metrics::record(next, req, metrics.clone()))
+}
+
+/// `GET /healthz`: answers while the server is serving.
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Routes `method` to `endpoint`; any other method gets 405 with `Allow`, and `GET` also answers `HEAD`.
+fn only<E>(method: Method, endpoint: E) -> impl Endpoint<Output = Response>
+where
+    E: IntoEndpoint,
+    E::Endpoint: 'static,
+{
+    let allow = method.as_str().to_owned();
+    poem::RouteMethod::new()
+        .method(method, endpoint)
+        .map_to_response()
+        .catch_error(move |_: MethodNotAllowedError| {
+            let allow = allow.clone();
+            async move {
+                let mut response = plain_text(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("this route answers {allow} only (see Allow); try curl -X {allow}"),
+                );
+                response.headers_mut().insert(
+                    header::ALLOW,
+                    allow.parse().expect("a method is a valid header"),
+                );
+                response
+            }
+        })
+}
+
+async fn not_found(_: NotFoundError) -> Response {
+    plain_text(
+        StatusCode::NOT_FOUND,
+        "no such route: the tour starts at /, the metrics are at /metrics",
+    )
+}

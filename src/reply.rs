@@ -1,0 +1,56 @@
+//! How a mutating route answers: plain text for curl, a `303 See Other` back to the page for a browser form.
+//!
+//! The redirect after a POST keeps a reload from posting the form again.
+
+use poem::{
+    http::{header, StatusCode, Uri},
+    Request, Response,
+};
+
+use crate::error::plain_text;
+
+/// Answers a successful update: `message` as text, or a redirect to the page the form was on.
+pub fn updated(req: &Request, message: String) -> Response {
+    if prefers_html(req) {
+        Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, back_to(req))
+            .finish()
+    } else {
+        plain_text(StatusCode::OK, message)
+    }
+}
+
+/// True when the `Accept` header ranks `text/html` above plain text, as a browser's does.
+pub fn prefers_html(req: &Request) -> bool {
+    let accept = req.header(header::ACCEPT).unwrap_or("");
+    quality(accept, "text/html") > quality(accept, "text/plain").max(0.0)
+}
+
+/// The quality an `Accept` header gives `media_type` when it names it, or -1 when it does not.
+fn quality(accept: &str, media_type: &str) -> f32 {
+    accept
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';').map(str::trim);
+            let name = parts.next()?;
+            if !name.eq_ignore_ascii_case(media_type) {
+                return None;
+            }
+            let q = parts
+                .find_map(|param| param.strip_prefix("q="))
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1.0);
+            Some(q)
+        })
+        .fold(-1.0, f32::max)
+}
+
+/// The path of the page that sent the form, from `Referer`; never another site, so no open redirect.
+fn back_to(req: &Request) -> String {
+    req.header(header::REFERER)
+        .and_then(|referer| referer.parse::<Uri>().ok())
+        .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()))
+        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned())
+}

@@ -1,0 +1,73 @@
+//! Serving the app on a listener, with a graceful shutdown.
+//!
+//! We drive hyper's connections ourselves rather than through `poem::Server` for one reason that
+//! matters to a metrics lesson: when a client hangs up mid-request, hyper's connection ends and drops
+//! the request's future, so `file_uploads_in_progress` goes back down at once. (`poem::Server` keeps
+//! driving an abandoned request to its end.)
+
+use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo},
+    server::{conn::auto, graceful::GracefulShutdown},
+};
+use poem::{
+    http::uri::Scheme,
+    web::{LocalAddr, RemoteAddr},
+    Endpoint, Request,
+};
+use tokio::net::TcpListener;
+
+use crate::{app, state::AppState};
+
+/// Serves [`app`] on `listener` until `shutdown` completes. Then it stops accepting (new connections
+/// are refused), lets requests in flight finish for up to the longest upload plus five seconds, and
+/// returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let grace = Duration::from_secs_f64(state.config.upload_seconds.0.end() + 5.0);
+    let app = Arc::new(app(state));
+    let local = LocalAddr(listener.local_addr()?.into());
+    let connections = GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Running out of file descriptors must not stop the server: wait, then go on.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let (app, local, remote) = (app.clone(), local.clone(), RemoteAddr(peer.into()));
+        let service = hyper::service::service_fn(move |request| {
+            let (app, local, remote) = (app.clone(), local.clone(), remote.clone());
+            async move {
+                let request = Request::from((request, local, remote, Scheme::HTTP));
+                Ok::<_, Infallible>(hyper::Response::from(app.get_response(request).await))
+            }
+        });
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let connection = connections.watch(connection.into_owned());
+        tokio::spawn(connection);
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, connections.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            ?grace,
+            "requests still running after the grace period were cut off"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! The one registry, and a typed handle to every metric in it.
+//!
+//! This is the single place where metrics are created and registered: "where is this metric
+//! registered?" always leads here. Nothing uses the `prometheus` crate's global default registry, so
+//! two apps in one test process never see each other's numbers.
+
+use prometheus::{
+    process_collector::ProcessCollector, Counter, CounterVec, Gauge, Histogram, HistogramOpts,
+    HistogramVec, IntGauge, Opts, Registry,
+};
+
+use crate::config::Config;
+
+/// The seed's buckets for `file_upload_duration_seconds`: one per second up to ten (`+Inf` is implied).
+pub const UPLOAD_BUCKETS: [f64; 10] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+
+/// Buckets for request latency: from a fast `GET /metrics` to the slowest simulated upload.
+const REQUEST_BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Everything a handler needs: the configuration and the metrics.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Config,
+    pub metrics: Metrics,
+}
+
+/// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
+#[derive(Clone)]
+pub struct Metrics {
+    pub registry: Registry,
+    /// Histogram: the seed's simulated upload durations.
+    pub file_upload_duration: Histogram,
+    /// Gauge: uploads being simulated right now.
+    pub file_uploads_in_progress: IntGauge,
+    /// Counter: clicks on the counter demo.
+    pub clicks: Counter,
+    /// Gauge: the gauge demo's temperature.
+    pub temperature: Gauge,
+    /// Counter: every request, by method, route pattern and status.
+    pub http_requests: CounterVec,
+    /// Histogram: every request's latency, by method and route pattern.
+    pub http_request_duration: HistogramVec,
+}
+
+impl AppState {
+    /// Builds the state for `config`, with a fresh registry.
+    pub fn new(config: Config) -> Self {
+        let metrics = Metrics::new().expect("the tour's metric names and buckets are valid");
+        AppState { config, metrics }
+    }
+}
+
+impl Metrics {
+    /// Creates every metric of the tour and registers it, with the process collector, on a new registry.
+    pub fn new() -> prometheus::Result<Self> {
+        let registry = Registry::new();
+        let metrics = Metrics {
+            file_upload_duration: Histogram::with_opts(
+                HistogramOpts::new(
+                    "file_upload_duration_seconds",
+                    "Time spent uploading a file.",
+                )
+                .buckets(UPLOAD_BUCKETS.to_vec()),
+            )?,
+            file_uploads_in_progress: IntGauge::new(
+                "file_uploads_in_progress",
+                "Uploads being simulated right now.",
+            )?,
+            clicks: Counter::new("tour_clicks_total", "Clicks on the counter demo.")?,
+            temperature: Gauge::new("tour_temperature_celsius", "The gauge demo's temperature.")?,
+            http_requests: CounterVec::new(
+                Opts::new(
+                    "http_requests_total",
+                    "HTTP requests answered, by route pattern.",
+                ),
+                &["method", "route", "status"],
+            )?,
+            http_request_duration: HistogramVec::new(
+                HistogramOpts::new("http_request_duration_seconds", "HTTP request latency.")
+                    .buckets(REQUEST_BUCKETS.to_vec()),
+                &["method", "route"],
+            )?,
+            registry,
+        };
+        let r = &metrics.registry;
+        r.register(Box::new(metrics.file_upload_duration.clone()))?;
+        r.register(Box::new(metrics.file_uploads_in_progress.clone()))?;
+        r.register(Box::new(metrics.clicks.clone()))?;
+        r.register(Box::new(metrics.temperature.clone()))?;
+        r.register(Box::new(metrics.http_requests.clone()))?;
+        r.register(Box::new(metrics.http_request_duration.clone()))?;
+        r.register(Box::new(ProcessCollector::for_self()))?;
+        Ok(metrics)
+    }
+}

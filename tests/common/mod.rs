@@ -1,0 +1,239 @@
+//! The one helper every test file shares: build the app, start a real server, speak HTTP, skip loudly.
+#![allow(dead_code)] // each test file uses its own part of this helper
+
+use std::{io::Write, net::SocketAddr, time::Duration};
+
+use metrics_tour::{config::Config, state::AppState};
+use poem::{test::TestClient, Endpoint, Response};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::oneshot,
+    task::JoinHandle,
+};
+
+/// A configuration whose uploads take 1 to 2 seconds, so paused-clock tests stay short.
+pub fn fast_config() -> Config {
+    Config {
+        upload_seconds: "1..2".parse().unwrap(),
+        ..Config::default()
+    }
+}
+
+/// The app and its state, for tests that call it without a socket.
+pub fn app(config: Config) -> (impl Endpoint<Output = Response>, AppState) {
+    let state = AppState::new(config);
+    (metrics_tour::app(state.clone()), state)
+}
+
+/// A `TestClient` over a fresh app with [`fast_config`].
+pub fn client() -> (TestClient<impl Endpoint<Output = Response>>, AppState) {
+    let (app, state) = app(fast_config());
+    (TestClient::new(app), state)
+}
+
+/// The exposition, without the lines that change on every request (`http_*`, `process_*`).
+pub fn tour_exposition(state: &AppState) -> String {
+    let families = state.metrics.registry.gather();
+    let mut text = String::new();
+    for family in families {
+        let name = family.name();
+        if name.starts_with("http_") || name.starts_with("process_") {
+            continue;
+        }
+        let mut encoded = Vec::new();
+        prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &[family], &mut encoded)
+            .unwrap();
+        text.push_str(&String::from_utf8(encoded).unwrap());
+    }
+    text
+}
+
+/// A tour served on a free loopback port, stopped when dropped or by [`TestServer::stop`].
+pub struct TestServer {
+    pub address: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    pub task: JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    /// Binds `127.0.0.1:0` and serves the tour there on the current runtime.
+    pub async fn start(config: Config) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = AppState::new(config);
+        let (shutdown, stopped) = oneshot::channel();
+        let task = tokio::spawn(metrics_tour::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            address,
+            state,
+            shutdown: Some(shutdown),
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Sends one request and reads the whole answer.
+    pub async fn request(
+        &self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> HttpAnswer {
+        http(self.address, method, target, headers, body).await
+    }
+
+    /// Begins a graceful shutdown and waits for the server to return.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        (&mut self.task).await.unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// An HTTP/1.1 answer as a client sees it.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A minimal HTTP/1.1 client (one request, `Connection: close`), so tests need no client crate.
+pub async fn http(
+    address: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpAnswer {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    parse_answer(&raw)
+}
+
+fn parse_answer(raw: &[u8]) -> HttpAnswer {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    HttpAnswer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+    out
+}
+
+/// Finds an outside program a test needs. When it is absent the test says so on the terminal and
+/// returns `None`; with `TOUR_REQUIRE_E2E=1` (as CI sets) it fails instead.
+pub fn require_program(program: &str, package: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+    });
+    if found.is_none() {
+        let message = format!("{program} not found (Debian package {package})");
+        if std::env::var("TOUR_REQUIRE_E2E").as_deref() == Ok("1") {
+            panic!("{message}, and TOUR_REQUIRE_E2E=1 requires it");
+        }
+        // Written straight to stderr, past the test harness's capture, so a skip is never silent.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {}: {message}",
+            std::thread::current().name().unwrap_or("test")
+        );
+    }
+    found
+}
+
+/// Reads one sample's value from an exposition, `None` when the line is absent.
+pub fn sample(exposition: &str, series: &str) -> Option<f64> {
+    exposition.lines().find_map(|line| {
+        let (name, value) = line.rsplit_once(' ')?;
+        (name == series).then(|| value.parse().ok()).flatten()
+    })
+}
+
+/// Waits until `condition` holds, polling; panics with `what` after `limit`.
+pub async fn eventually(what: &str, limit: Duration, mut condition: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
