@@ -12,16 +12,17 @@ use poem::{handler, http::header, web::Data, Body, Request};
 use rand::Rng;
 use tokio::{io::AsyncReadExt, time::Instant};
 
-use crate::{error::BadInput, gauge::InProgress, state::AppState};
+use crate::{error::BadInput, gauge::InProgress, reply, state::AppState};
 
 /// `POST /file-upload`: the seed's demo. Counts the body (never storing it), waits a uniform random
-/// time in `--upload-seconds` without blocking other requests, and observes how long that took.
+/// time in `--upload-seconds` without blocking other requests, and observes how long that took. A
+/// browser's form gets a 303 back to its page.
 #[handler]
 pub async fn file_upload(
     req: &Request,
     body: Body,
     Data(state): Data<&AppState>,
-) -> Result<String, BadInput> {
+) -> Result<poem::Response, BadInput> {
     let limit = state.config.max_upload_bytes;
     let declared = req
         .header(header::CONTENT_LENGTH)
@@ -38,7 +39,11 @@ pub async fn file_upload(
     tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
     let took = started.elapsed().as_secs_f64();
     metrics.file_upload_duration.observe(took);
-    Ok(format!("File upload took {took:.2} seconds!"))
+    state.recent_uploads.keep(took);
+    Ok(reply::updated(
+        req,
+        format!("File upload took {took:.2} seconds!"),
+    ))
 }
 
 /// Reads the body to its end, refusing it as soon as it passes `limit` bytes; returns its length.

@@ -12,6 +12,10 @@
 //! - [`http_metrics`]: the middleware that counts and times every request.
 //! - [`error`] and [`reply`]: how bad input is refused, and how an update is answered.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
+//! - [`tour`]: the browser tour's pages, each built from a [`snapshot`] of the registry and a view in
+//!   [`templates`]; [`history`] keeps the counter's and gauge's recent values for their charts,
+//!   [`recent`] the exact upload times the histogram page compares with its estimate, and [`form`]
+//!   lets a browser's form reach the same routes as curl.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
@@ -20,12 +24,19 @@ pub mod config;
 pub mod counter;
 pub mod error;
 pub mod exposition;
+pub mod form;
 pub mod gauge;
 pub mod histogram;
+pub mod history;
 pub mod http_metrics;
+pub mod recent;
 pub mod reply;
 pub mod server;
+pub mod snapshot;
 pub mod state;
+#[path = "../templates/mod.rs"]
+pub mod templates;
+pub mod tour;
 
 pub use server::serve;
 
@@ -44,10 +55,34 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/healthz", only(Method::GET, healthz))
         .at("/metrics", only(Method::GET, exposition::metrics))
         .at("/file-upload", only(Method::POST, histogram::file_upload))
-        .at("/counter", only(Method::POST, counter::increment))
-        .at("/gauge/inc", only(Method::POST, gauge::inc))
-        .at("/gauge/dec", only(Method::POST, gauge::dec))
-        .at("/gauge/set", only(Method::POST, gauge::set))
+        .at(
+            "/counter",
+            only(
+                Method::POST,
+                counter::increment.before(form::fields_into_query),
+            ),
+        )
+        .at(
+            "/gauge/inc",
+            only(Method::POST, gauge::inc.before(form::fields_into_query)),
+        )
+        .at(
+            "/gauge/dec",
+            only(Method::POST, gauge::dec.before(form::fields_into_query)),
+        )
+        .at(
+            "/gauge/set",
+            only(Method::POST, gauge::set.before(form::fields_into_query)),
+        )
+        .at("/", only(Method::GET, tour::index))
+        .at("/tour/counter", only(Method::GET, tour::counter))
+        .at("/tour/gauge", only(Method::GET, tour::gauge))
+        .at("/tour/histogram", only(Method::GET, tour::histogram_page))
+        .at("/tour/summary", only(Method::GET, tour::summary_page))
+        .at("/tour/versus", only(Method::GET, tour::versus))
+        .at("/tour/anatomy", only(Method::GET, tour::anatomy))
+        .at("/static/tour.css", only(Method::GET, tour::css))
+        .at("/static/tour.js", only(Method::GET, tour::js))
         .catch_error(not_found)
         .data(state)
         .around(move |next, req| http_metrics::record(next, req, metrics.clone()))

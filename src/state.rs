@@ -9,7 +9,7 @@ use prometheus::{
     HistogramVec, IntGauge, Opts, Registry,
 };
 
-use crate::config::Config;
+use crate::{config::Config, history::History, recent::Recent};
 
 /// The seed's buckets for `file_upload_duration_seconds`: one per second up to ten (`+Inf` is implied).
 pub const UPLOAD_BUCKETS: [f64; 10] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
@@ -19,11 +19,15 @@ const REQUEST_BUCKETS: [f64; 12] = [
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Everything a handler needs: the configuration and the metrics.
+/// Everything a handler needs: the configuration, the metrics, and what the browser tour keeps beside them.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Config,
     pub metrics: Metrics,
+    /// The recent history of the counter and the gauge, for the tour's charts.
+    pub history: History,
+    /// The exact durations of recent uploads, to show what the histogram's buckets blur.
+    pub recent_uploads: Recent,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -48,7 +52,12 @@ impl AppState {
     /// Builds the state for `config`, with a fresh registry.
     pub fn new(config: Config) -> Self {
         let metrics = Metrics::new().expect("the tour's metric names and buckets are valid");
-        AppState { config, metrics }
+        AppState {
+            config,
+            metrics,
+            history: History::default(),
+            recent_uploads: Recent::default(),
+        }
     }
 }
 

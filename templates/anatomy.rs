@@ -1,0 +1,122 @@
+//! `GET /tour/anatomy`: the exposition as a scraper reads it, every line with a note on what it says.
+
+use maud::{html, Markup};
+
+use super::{layout, section, Snapshot};
+
+/// The anatomy page: the current `/metrics`, annotated line by line.
+pub fn page(snapshot: &Snapshot) -> Markup {
+    layout(
+        "Anatomy of /metrics",
+        html! {
+            p.lead { "This is what Prometheus reads every time it scrapes the app: the text of "
+                a href="/metrics" { "/metrics" } ", right now, with a note beside every line. Lines come in families: "
+                "a " code { "# HELP" } " line, a " code { "# TYPE" } " line, then one line per sample, "
+                code { "name{labels} value" } "." }
+            (section("The parts of a line", html! {
+                dl.facts {
+                    dt { code { "# HELP name text" } } dd { "What the family measures, in words, as written where it was registered." }
+                    dt { code { "# TYPE name type" } } dd { "counter, gauge, histogram or summary: how the samples below are to be read." }
+                    dt { code { "{method=\"GET\",route=\"/\"}" } } dd { "Labels: each distinct set of label values is its own time series." }
+                    dt { code { "_bucket{le=\"5\"}" } } dd { "A histogram's bucket: observations less than or equal to 5, cumulative." }
+                    dt { code { "_sum" } ", " code { "_count" } } dd { "The total of all observations, and how many there were." }
+                    dt { code { "{quantile=\"0.9\"}" } } dd { "A summary's quantile: 90% of observations in its window were at most this value." }
+                }
+            }))
+            (section("The exposition, annotated", html! {
+                div #anatomy-lines data-live {
+                    table.anatomy {
+                        caption { "Every line of /metrics, as of this page" }
+                        thead { tr { th scope="col" { "line" } th scope="col" { "what it says" } } }
+                        tbody {
+                            @for (line, note) in annotate(&snapshot.exposition) {
+                                tr { td { code { (line) } } td { (note) } }
+                            }
+                        }
+                    }
+                }
+            }))
+        },
+    )
+}
+
+/// Pairs every line of an exposition with a sentence explaining it.
+pub fn annotate(exposition: &str) -> Vec<(&str, String)> {
+    let mut kind = "";
+    exposition
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                kind = rest.split(' ').nth(1).unwrap_or("");
+            }
+            (line, explain(line, kind))
+        })
+        .collect()
+}
+
+/// Explains one line, knowing the type its family declared.
+pub fn explain(line: &str, kind: &str) -> String {
+    if let Some(rest) = line.strip_prefix("# HELP ") {
+        let name = rest.split(' ').next().unwrap_or("");
+        return format!("HELP: what {name} measures, in words.");
+    }
+    if let Some(rest) = line.strip_prefix("# TYPE ") {
+        let name = rest.split(' ').next().unwrap_or("");
+        let meaning = match kind {
+            "counter" => "only goes up; read it with rate() or increase()",
+            "gauge" => "goes up and down; its value is the answer",
+            "histogram" => "observations counted into buckets, with _sum and _count",
+            "summary" => "quantiles computed in the app, with _sum and _count",
+            _ => "no declared meaning",
+        };
+        return format!("TYPE: {name} is a {kind}: {meaning}.");
+    }
+    if line.starts_with('#') {
+        return "A comment: scrapers ignore it.".to_owned();
+    }
+    let (series, value) = line.rsplit_once(' ').unwrap_or((line, ""));
+    let (name, labels) = match series.split_once('{') {
+        Some((name, labels)) => (name, labels.trim_end_matches('}')),
+        None => (series, ""),
+    };
+    let label = |key: &str| {
+        labels
+            .split("\",")
+            .filter_map(|pair| pair.split_once("=\""))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.trim_end_matches('"').to_owned())
+    };
+    let others: Vec<&str> = labels
+        .split("\",")
+        .filter_map(|pair| pair.split_once('=').map(|(k, _)| k))
+        .filter(|k| !k.is_empty() && *k != "le" && *k != "quantile")
+        .collect();
+    let series_note = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (for the series with these {} labels)", others.join(", "))
+    };
+    let what = if let Some(le) = label("le") {
+        if le == "+Inf" {
+            format!(
+                "Bucket +Inf: all {value} observations, whatever their size; always equals _count"
+            )
+        } else {
+            format!("Bucket: {value} observations were at most {le} (this bucket and every smaller one)")
+        }
+    } else if let Some(q) = label("quantile") {
+        format!("Quantile {q}: in the window, a share {q} of observations were at most {value}")
+    } else if name.ends_with("_sum") && matches!(kind, "histogram" | "summary") {
+        format!("_sum: every observation added up, {value}; with _count it gives the mean")
+    } else if name.ends_with("_count") && matches!(kind, "histogram" | "summary") {
+        format!("_count: {value} observations so far; a counter, so rate() gives observations per second")
+    } else if kind == "counter" {
+        format!("A counter's total so far, {value}: graph rate({name}[1m]), not the value")
+    } else if kind == "gauge" {
+        format!("A gauge's value now: {value}")
+    } else {
+        format!("A sample: {value}")
+    };
+    format!("{what}{series_note}.")
+}

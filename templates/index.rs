@@ -1,0 +1,110 @@
+//! `GET /`: the four metric types side by side, each with what it is, its live value, a button that
+//! exercises it, the curl command that does the same, and where to read more.
+
+use maud::{html, Markup};
+
+use super::{action_form, command, layout, live_value, metrics_link, number, rounded, Snapshot};
+
+/// The tour's front page.
+pub fn page(snapshot: &Snapshot) -> Markup {
+    let origin = &snapshot.origin;
+    let uploads = snapshot.uploads.clone().unwrap_or_default();
+    let responses = snapshot.responses.clone().unwrap_or_default();
+    let median = responses
+        .quantiles
+        .iter()
+        .find(|(q, _)| *q == 0.5)
+        .map(|(_, value)| *value)
+        .filter(|value| value.is_finite());
+    layout(
+        "Four kinds of number: a tour of Prometheus metrics",
+        html! {
+            p.lead {
+                "Prometheus stores numbers over time. Every number an app exposes is one of four types, "
+                "and the type decides which questions you can ask of it. Press a button, watch the value "
+                "change, then follow a type's link for the full lesson."
+            }
+            div.cards {
+                (card(Card {
+                    name: "Counter",
+                    page: "/tour/counter",
+                    family: "tour_clicks_total",
+                    sentence: "A number that only goes up: how many times something happened.",
+                    value: live_value("home-clicks", "tour_clicks_total", snapshot.clicks),
+                    form: action_form("/counter", "Click: add 1", None),
+                    curl: format!("curl -X POST {origin}/counter"),
+                }))
+                (card(Card {
+                    name: "Gauge",
+                    page: "/tour/gauge",
+                    family: "tour_temperature_celsius",
+                    sentence: "A number that goes up and down: a level you can read at any moment.",
+                    value: live_value("home-temperature", "tour_temperature_celsius", snapshot.temperature),
+                    form: html! {
+                        div.buttons {
+                            (action_form("/gauge/inc", "Warmer: +1", None))
+                            (action_form("/gauge/dec", "Colder: −1", None))
+                        }
+                    },
+                    curl: format!("curl -X POST {origin}/gauge/dec"),
+                }))
+                (card(Card {
+                    name: "Histogram",
+                    page: "/tour/histogram",
+                    family: "file_upload_duration_seconds",
+                    sentence: "Observations counted into buckets fixed in advance: how long things took, and how often.",
+                    value: html! {
+                        p.value { span.metric-name { "uploads observed (_count)" } " " output #home-uploads data-live { (uploads.count) } }
+                        p.value { span.metric-name { "in progress" } " " output #home-in-progress data-live { (number(snapshot.uploads_in_progress)) } }
+                    },
+                    form: action_form("/file-upload", "Upload a file (takes a few seconds)", None),
+                    curl: format!("curl -X POST {origin}/file-upload"),
+                }))
+                (card(Card {
+                    name: "Summary",
+                    page: "/tour/summary",
+                    family: "tour_response_seconds",
+                    sentence: "Observations turned into quantiles inside the app, over a sliding window.",
+                    value: html! {
+                        p.value { span.metric-name { "observations (_count)" } " " output #home-responses data-live { (responses.count) } }
+                        p.value { span.metric-name { "median (quantile=\"0.5\")" } " " output #home-median data-live { (median.map_or("—".to_owned(), rounded)) } }
+                    },
+                    form: action_form("/summary", "Observe a response time", None),
+                    curl: format!("curl -X POST {origin}/summary"),
+                }))
+            }
+            section {
+                h2 { "Then" }
+                ul.onward {
+                    li { a href="/tour/versus" { "Histogram versus summary" } ": the same observations, two answers." }
+                    li { a href="/tour/anatomy" { "Anatomy of /metrics" } ": every line a scraper reads, explained." }
+                }
+            }
+        },
+    )
+}
+
+/// One type's card on the front page.
+struct Card<'a> {
+    name: &'a str,
+    page: &'a str,
+    family: &'a str,
+    sentence: &'a str,
+    value: Markup,
+    form: Markup,
+    curl: String,
+}
+
+fn card(card: Card<'_>) -> Markup {
+    html! {
+        section.card aria-labelledby={ "card-" (card.family) } {
+            h2 #{ "card-" (card.family) } { a href=(card.page) { (card.name) } }
+            p { (card.sentence) }
+            (card.value)
+            (card.form)
+            p.small { "The same from a terminal:" }
+            (command(&card.curl))
+            p.links { a href=(card.page) { "The " (card.name.to_lowercase()) " lesson" } " · " (metrics_link(card.family)) }
+        }
+    }
+}

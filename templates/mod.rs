@@ -1,0 +1,169 @@
+//! The browser tour's views: functions from a plain [`Snapshot`] to markup.
+//!
+//! A view never sees the registry or the request, only the snapshot its handler built, so it can be
+//! tested with any numbers (and any hostile text). Each page's explanations live in that page's file.
+//!
+//! # Layout
+//! - this file: [`layout`] (the page around every body) and the small parts every page shares.
+//! - [`chart`]: inline SVG charts, drawn on the server so they work with JavaScript off.
+//! - [`index`]: `GET /`, the four types side by side.
+//! - [`counter`], [`gauge`], [`histogram`], [`summary`]: one page per type.
+//! - [`versus`]: the same observations in a histogram and a summary.
+//! - [`anatomy`]: every line of `/metrics`, annotated.
+
+pub mod anatomy;
+pub mod chart;
+pub mod counter;
+pub mod gauge;
+pub mod histogram;
+pub mod index;
+pub mod summary;
+pub mod versus;
+
+use maud::{html, Markup, DOCTYPE};
+
+pub use crate::snapshot::Snapshot;
+
+/// The stylesheet, served at `/static/tour.css`.
+pub const CSS: &str = include_str!("static/tour.css");
+/// The script that refreshes live values and sends forms in the background, served at `/static/tour.js`.
+pub const JS: &str = include_str!("static/tour.js");
+
+/// The page around every body: the head, the tour's navigation, and a note on how values refresh.
+pub fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · metrics-tour" }
+                // No favicon to fetch: an empty one, so the browser logs no 404.
+                link rel="icon" href="data:,";
+                link rel="stylesheet" href="/static/tour.css";
+                script src="/static/tour.js" defer {}
+            }
+            body {
+                a.skip href="#main" { "Skip to the lesson" }
+                header {
+                    nav aria-label="Tour" {
+                        a href="/" { "Tour" }
+                        a href="/tour/counter" { "Counter" }
+                        a href="/tour/gauge" { "Gauge" }
+                        a href="/tour/histogram" { "Histogram" }
+                        a href="/tour/summary" { "Summary" }
+                        a href="/tour/versus" { "Histogram vs summary" }
+                        a href="/tour/anatomy" { "Anatomy of /metrics" }
+                        a href="/metrics" { "/metrics" }
+                    }
+                }
+                main #main {
+                    h1 { (title) }
+                    p #live-status .status role="status" {
+                        "These values are as of page load: reload to see new ones."
+                    }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// A `<section>` with its heading.
+pub fn section(heading: &str, body: Markup) -> Markup {
+    html! {
+        section {
+            h2 { (heading) }
+            (body)
+        }
+    }
+}
+
+/// A number as the exposition writes it, or a dash when the metric is absent.
+pub fn number(value: Option<f64>) -> String {
+    value.map_or_else(|| "—".to_owned(), |value| value.to_string())
+}
+
+/// A derived number (an estimate, a mean) rounded for reading; `+Inf` as Prometheus writes it.
+pub fn rounded(value: f64) -> String {
+    if value == f64::INFINITY {
+        "+Inf".to_owned()
+    } else {
+        format!("{value:.3}")
+    }
+}
+
+/// A big live value with its metric name; `id` lets the script refresh it.
+pub fn live_value(id: &str, metric: &str, value: Option<f64>) -> Markup {
+    html! {
+        p.value {
+            span.metric-name { (metric) }
+            " "
+            output #(id) data-live { (number(value)) }
+        }
+    }
+}
+
+/// A shell command, as a learner would type it.
+pub fn command(text: &str) -> Markup {
+    html! { pre.command { code { "$ " (text) } } }
+}
+
+/// A PromQL query and what it answers.
+pub fn promql(query: &str, meaning: &str) -> Markup {
+    html! {
+        div.promql {
+            pre { code { (query) } }
+            p { (meaning) }
+        }
+    }
+}
+
+/// A form that posts to `action`, with one optional labelled number field `(name, label, value)`.
+/// With JavaScript off it round-trips through a 303; with it, the script sends it in the background.
+pub fn action_form(action: &str, button: &str, field: Option<(&str, &str, &str)>) -> Markup {
+    html! {
+        form.action method="post" action=(action) {
+            @if let Some((name, label, value)) = field {
+                @let id = format!("{}-{}", action.trim_start_matches('/').replace('/', "-"), name);
+                label for=(id) { (label) }
+                input #(id) type="number" name=(name) value=(value) step="any" inputmode="decimal";
+            }
+            button type="submit" { (button) }
+        }
+    }
+}
+
+/// The lines of one family in the exposition, exactly as `/metrics` writes them.
+pub fn family_lines(id: &str, exposition: &str, family: &str) -> Markup {
+    let lines = lines_of(exposition, family);
+    html! {
+        pre.exposition #(id) data-live {
+            @if lines.is_empty() {
+                "(" (family) " is not in /metrics yet)"
+            }
+            @for line in lines { (line) "\n" }
+        }
+    }
+}
+
+/// The exposition's lines that belong to `family`: its `# HELP`, `# TYPE` and samples.
+pub fn lines_of<'a>(exposition: &'a str, family: &str) -> Vec<&'a str> {
+    exposition
+        .lines()
+        .filter(|line| {
+            let name = line
+                .strip_prefix("# HELP ")
+                .or_else(|| line.strip_prefix("# TYPE "))
+                .unwrap_or(line);
+            let name = name.split([' ', '{']).next().unwrap_or("");
+            name.strip_prefix(family)
+                .is_some_and(|rest| matches!(rest, "" | "_bucket" | "_sum" | "_count"))
+        })
+        .collect()
+}
+
+/// The link to a family's live lines in `/metrics`.
+pub fn metrics_link(family: &str) -> Markup {
+    html! { a href={ "/metrics?name[]=" (family) } { "its lines in /metrics" } }
+}

@@ -1,0 +1,90 @@
+//! `GET /tour/summary`: quantiles computed inside the app over a sliding window, and why they
+//! cannot be averaged across instances.
+
+use maud::{html, Markup};
+
+use super::{action_form, command, family_lines, layout, promql, rounded, section, Snapshot};
+use crate::snapshot::SummaryData;
+
+/// The summary's lesson, on `tour_response_seconds`.
+pub fn page(snapshot: &Snapshot) -> Markup {
+    let origin = &snapshot.origin;
+    layout(
+        "Summary: quantiles computed in the app",
+        html! {
+            (section("What it is for", html! {
+                p { "A summary records observations, like a histogram, but computes the quantiles itself, inside "
+                    "the app: “90% of responses took at most this long”. It exposes one line per quantile, "
+                    "plus " code { "_sum" } " and " code { "_count" } ". The quantiles cover a sliding window, here the last "
+                    (snapshot.summary_window_seconds) " seconds, so old observations age out." }
+            }))
+            (section("Try it", html! {
+                div.buttons {
+                    (action_form("/summary", "Observe a random response time", None))
+                    (action_form("/summary", "Observe", Some(("value", "Response time to observe (s)", "0.25"))))
+                }
+                (command(&format!("curl -X POST {origin}/summary")))
+                (command(&format!("curl -X POST '{origin}/summary?value=0.25'")))
+                (quantiles(snapshot.responses.as_ref(), snapshot.summary_window_seconds))
+            }))
+            (section("Why you cannot average them", html! {
+                p { "A quantile is a fact about one set of observations. Suppose one instance served many fast "
+                    "requests and another a few slow ones: the average of their two 90th percentiles describes "
+                    "neither, and lies far from the 90th percentile of all requests together. There is no "
+                    "arithmetic that combines quantiles, so " code { "avg(tour_response_seconds{quantile=\"0.9\"})" }
+                    " answers no question at all. Only " code { "_sum" } " and " code { "_count" } " add up across instances." }
+            }))
+            (section("When to choose it", html! {
+                p { "When you have one instance (or care about each one on its own), want accurate quantiles "
+                    "without choosing bucket edges, and know in advance which quantiles you need. For a fleet, "
+                    "or quantiles chosen later, use a " a href="/tour/histogram" { "histogram" } ". The "
+                    a href="/tour/versus" { "histogram versus summary" } " lesson puts the two side by side." }
+            }))
+            (section("The mistake it prevents", html! {
+                p { "Guessing bucket edges badly: a summary's quantiles are accurate wherever the values fall. "
+                    "Its own trap is the one above: never aggregate its quantiles." }
+            }))
+            (section("Its lines in /metrics", family_lines("summary-lines", &snapshot.exposition, "tour_response_seconds")))
+            (section("The PromQL you would write", html! {
+                (promql("tour_response_seconds{quantile=\"0.9\"}", "The 90th percentile over the window, per instance: read it, graph it, never average it."))
+                (promql("rate(tour_response_seconds_sum[5m]) / rate(tour_response_seconds_count[5m])", "The mean response time: this one does aggregate (sum both before dividing)."))
+            }))
+        },
+    )
+}
+
+/// The summary's quantiles as a table, or why there are none.
+pub fn quantiles(summary: Option<&SummaryData>, window_seconds: f64) -> Markup {
+    html! {
+        div #summary-quantiles data-live {
+            @match summary {
+                None => p.empty { "No observations yet: " code { "tour_response_seconds" } " is not in /metrics." },
+                Some(summary) if summary.count == 0 => p.empty { "No observations yet: press a button above." },
+                Some(summary) => {
+                    table {
+                        caption { "tour_response_seconds over the last " (window_seconds) " s" }
+                        thead { tr { th scope="col" { "quantile" } th scope="col" { "value (s)" } th scope="col" { "reads as" } } }
+                        tbody {
+                            @for (q, value) in &summary.quantiles {
+                                tr {
+                                    th scope="row" { (q) }
+                                    td { (if value.is_nan() { "NaN".to_owned() } else { rounded(*value) }) }
+                                    td.small {
+                                        @if value.is_nan() { "no observation in the window" }
+                                        @else { (q * 100.0) "% of responses in the window took at most this" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    dl.facts {
+                        dt { code { "_count" } " = " (summary.count) }
+                        dd { "Observations since the app started (not just the window): a counter." }
+                        dt { code { "_sum" } " = " (summary.sum) }
+                        dd { "Their total in seconds: also a counter." }
+                    }
+                }
+            }
+        }
+    }
+}
