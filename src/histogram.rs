@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use poem::{handler, http::header, web::Data, Body, Request};
+use poem::{handler, http::header, web::Data, Body, IntoResponse, Request};
 use rand::Rng;
 use tokio::{io::AsyncReadExt, time::Instant};
 
@@ -40,10 +40,12 @@ pub async fn file_upload(
     let took = started.elapsed().as_secs_f64();
     metrics.file_upload_duration.observe(took);
     state.recent_uploads.keep(took);
-    Ok(reply::updated(
-        req,
-        format!("File upload took {took:.2} seconds!"),
-    ))
+    let message = format!("File upload took {took:.2} seconds!");
+    if reply::prefers_html(req) {
+        return Ok(reply::updated(req, message));
+    }
+    // The seed's answer, byte for byte, for curl.
+    Ok(message.into_response())
 }
 
 /// Reads the body to its end, refusing it as soon as it passes `limit` bytes; returns its length.

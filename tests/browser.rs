@@ -1,0 +1,256 @@
+//! The tour in a real browser: headless Chromium driven through WebDriver (`chromedriver`).
+//!
+//! Needs Debian's `chromium` and `chromium-driver`; without them the test says SKIPPED on the terminal,
+//! and under `TOUR_REQUIRE_E2E=1` (as CI sets) it fails. One browser serves the whole walk, which
+//! also writes a 1280x800 screenshot of every page under `target/screenshots/` for review.
+
+mod common;
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use common::{eventually, fast_config, http, require_program, TestServer};
+use fantoccini::{wd::WebDriverCompatibleCommand, Client, ClientBuilder, Locator};
+use poem::http::Method;
+use serde_json::{json, Value};
+
+/// Every page of the tour, with the name its screenshot is saved under.
+const PAGES: [(&str, &str); 7] = [
+    ("index", "/"),
+    ("counter", "/tour/counter"),
+    ("gauge", "/tour/gauge"),
+    ("histogram", "/tour/histogram"),
+    ("summary", "/tour/summary"),
+    ("versus", "/tour/versus"),
+    ("anatomy", "/tour/anatomy"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_every_page_loads_cleanly_clicks_count_and_curl_changes_appear_live() {
+    let (Some(chromedriver), Some(chromium)) = (
+        require_program("chromedriver", "chromium-driver"),
+        require_program("chromium", "chromium"),
+    ) else {
+        return;
+    };
+    let server = TestServer::start(fast_config()).await;
+    let driver = ChromeDriver::start(&chromedriver).await;
+    let browser = driver.session(&chromium).await;
+
+    clicking_the_counter_button_raises_the_value_shown(&browser, &server).await;
+    a_value_changed_by_curl_appears_without_a_reload(&browser, &server).await;
+    // Some uploads, so the histogram's page has bars to show in its screenshot.
+    let uploads: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(http(server.address, "POST", "/file-upload", &[], b"")))
+        .collect();
+    for upload in uploads {
+        assert_eq!(upload.await.unwrap().status, 200);
+    }
+    every_page_loads_with_no_console_error(&browser, &server).await;
+
+    browser.close().await.unwrap();
+}
+
+async fn clicking_the_counter_button_raises_the_value_shown(browser: &Client, server: &TestServer) {
+    open(browser, server, "/tour/counter").await;
+    assert_eq!(text(browser, "counter-value").await, "0");
+    let button = browser
+        .find(Locator::Css("form[action='/counter'] button"))
+        .await
+        .unwrap();
+    button.click().await.unwrap();
+    wait_for_text(browser, "counter-value", "1").await;
+    button.click().await.unwrap();
+    wait_for_text(browser, "counter-value", "2").await;
+    assert_eq!(server.state.metrics.clicks.get(), 2.0);
+    assert_no_console_error(browser, "/tour/counter").await;
+}
+
+async fn a_value_changed_by_curl_appears_without_a_reload(browser: &Client, server: &TestServer) {
+    open(browser, server, "/tour/gauge").await;
+    // A mark on this very document: a reload would lose it.
+    browser
+        .execute("window.notReloaded = true;", vec![])
+        .await
+        .unwrap();
+
+    // curl -X POST 'http://localhost:5000/gauge/set?value=42'
+    let answer = server
+        .request("POST", "/gauge/set?value=42", &[], b"")
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    wait_for_text(browser, "gauge-value", "42").await;
+
+    let same_page = browser
+        .execute("return window.notReloaded === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same_page, Value::Bool(true), "the page was reloaded");
+    assert_no_console_error(browser, "/tour/gauge").await;
+}
+
+async fn every_page_loads_with_no_console_error(browser: &Client, server: &TestServer) {
+    let folder = screenshot_folder();
+    std::fs::create_dir_all(&folder).unwrap();
+    for (name, path) in PAGES {
+        open(browser, server, path).await;
+        let heading = browser.find(Locator::Css("h1")).await.unwrap();
+        assert!(
+            !heading.text().await.unwrap().is_empty(),
+            "{path} has no h1"
+        );
+        let png = browser.screenshot().await.unwrap();
+        std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
+        assert_no_console_error(browser, path).await;
+    }
+    eprintln!("screenshots written to {}", folder.display());
+}
+
+/// Opens `path` and waits until its script has refreshed the live values once, which proves the
+/// stylesheet, the script and the refresh all loaded under the page's policy.
+async fn open(browser: &Client, server: &TestServer, path: &str) {
+    browser
+        .goto(&format!("{}{path}", server.url()))
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::XPath(
+            "//p[@id='live-status' and starts-with(normalize-space(.), 'Live:')]",
+        ))
+        .await
+        .unwrap_or_else(|error| panic!("{path} never went live: {error}"));
+}
+
+async fn text(browser: &Client, id: &str) -> String {
+    let element = browser.find(Locator::Id(id)).await.unwrap();
+    element.text().await.unwrap()
+}
+
+/// Waits, well within the two seconds a live value may take, until element `id` shows `expected`.
+async fn wait_for_text(browser: &Client, id: &str, expected: &str) {
+    let mut last = String::new();
+    let what = format!("#{id} to show {expected}");
+    eventually(&what, Duration::from_secs(3), async || {
+        last = text(browser, id).await;
+        last == expected
+    })
+    .await;
+}
+
+/// Fails on any console message of level SEVERE (a script error, a blocked resource, a 4xx or 5xx).
+async fn assert_no_console_error(browser: &Client, page: &str) {
+    let log = browser.issue_cmd(BrowserLog).await.unwrap();
+    let errors: Vec<&Value> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["level"] == "SEVERE")
+        .collect();
+    assert!(errors.is_empty(), "console errors on {page}: {errors:#?}");
+}
+
+/// Chromedriver's console log since the last read (`POST /session/{id}/se/log`), which W3C
+/// WebDriver has no command for.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(r#"{"type":"browser"}"#.to_owned()))
+    }
+}
+
+/// Where screenshots go: `$CARGO_TARGET_DIR/screenshots`, or `target/screenshots`.
+fn screenshot_folder() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("screenshots")
+}
+
+/// A `chromedriver` on a free port, with a fresh browser profile; both go away on drop.
+struct ChromeDriver {
+    address: SocketAddr,
+    process: Child,
+    profile: PathBuf,
+}
+
+impl ChromeDriver {
+    async fn start(program: &Path) -> ChromeDriver {
+        let address = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let profile =
+            std::env::temp_dir().join(format!("metrics-tour-chromium-{}", address.port()));
+        // Its own process group, so dropping it also ends the browsers it started.
+        let process = std::os::unix::process::CommandExt::process_group(
+            Command::new(program).arg(format!("--port={}", address.port())),
+            0,
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let driver = ChromeDriver {
+            address,
+            process,
+            profile,
+        };
+        eventually(
+            "chromedriver to listen",
+            Duration::from_secs(10),
+            async || tokio::net::TcpStream::connect(address).await.is_ok(),
+        )
+        .await;
+        driver
+    }
+
+    /// A headless Chromium session at 1280x800, logging the console.
+    async fn session(&self, chromium: &Path) -> Client {
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:loggingPrefs": { "browser": "ALL" },
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,800",
+                    format!("--user-data-dir={}", self.profile.display()),
+                ],
+            },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object")
+        };
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://{}", self.address))
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.process.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}

@@ -1,0 +1,183 @@
+//! The tour's pages over HTTP, without a browser: what they are, what they show, where they post.
+
+mod common;
+
+use common::client;
+use poem::http::{header, StatusCode};
+
+const PAGES: [&str; 7] = [
+    "/",
+    "/tour/counter",
+    "/tour/gauge",
+    "/tour/histogram",
+    "/tour/summary",
+    "/tour/versus",
+    "/tour/anatomy",
+];
+
+async fn body(response: poem::test::TestResponse) -> String {
+    response.0.into_body().into_string().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_page_is_html_under_a_policy_that_forbids_outside_sources() {
+    let (cli, _) = client();
+    for page in PAGES {
+        let response = cli
+            .get(page)
+            .header(header::ACCEPT, "text/html")
+            .send()
+            .await;
+        response.assert_status_is_ok();
+        response.assert_content_type("text/html; charset=utf-8");
+        response.assert_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        );
+        let html = body(response).await;
+        assert!(
+            html.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+            "{page}"
+        );
+        // Nothing the policy would block: no outside source, no inline style or script.
+        for forbidden in ["src=\"http", "href=\"http", "style=", "<style", "<script>"] {
+            assert!(!html.contains(forbidden), "{page} contains {forbidden}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_stylesheet_and_the_script_are_served_by_the_app() {
+    let (cli, _) = client();
+    let css = cli.get("/static/tour.css").send().await;
+    css.assert_status_is_ok();
+    css.assert_content_type("text/css; charset=utf-8");
+    let js = cli.get("/static/tour.js").send().await;
+    js.assert_status_is_ok();
+    js.assert_content_type("text/javascript; charset=utf-8");
+    let script = body(js).await;
+    assert!(!script.contains("http://") && !script.contains("https://"));
+}
+
+#[tokio::test]
+async fn a_page_shows_the_same_numbers_as_metrics() {
+    let (cli, state) = client();
+    state.metrics.clicks.inc_by(3.0);
+    state.metrics.temperature.set(-4.25);
+    let counter = body(cli.get("/tour/counter").send().await).await;
+    assert!(counter.contains(r#"<output id="counter-value" data-live>3</output>"#));
+    assert!(counter.contains("tour_clicks_total 3\n"));
+    let gauge = body(cli.get("/tour/gauge").send().await).await;
+    assert!(gauge.contains(r#"<output id="gauge-value" data-live>-4.25</output>"#));
+    let metrics = body(cli.get("/metrics").send().await).await;
+    assert!(metrics.contains("tour_clicks_total 3\n"));
+    assert!(metrics.contains("tour_temperature_celsius -4.25\n"));
+}
+
+#[tokio::test]
+async fn every_form_posts_to_a_route_of_the_contract() {
+    let (cli, _) = client();
+    let routes = [
+        "/counter",
+        "/gauge/inc",
+        "/gauge/dec",
+        "/gauge/set",
+        "/file-upload",
+        "/summary",
+    ];
+    for page in PAGES {
+        let html = body(cli.get(page).send().await).await;
+        for form in html.split("<form").skip(1) {
+            assert!(
+                form.starts_with(r#" class="action" method="post" action=""#),
+                "{page}: {form}"
+            );
+            let action = form
+                .split("action=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            assert!(routes.contains(&action), "{page} posts to {action}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_browser_form_with_its_field_in_the_body_comes_back_with_a_303() {
+    let (cli, state) = client();
+    let response = cli
+        .post("/counter")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+        .header(header::REFERER, "http://localhost:5000/tour/counter")
+        .content_type("application/x-www-form-urlencoded")
+        .body("by=5")
+        .send()
+        .await;
+    response.assert_status(StatusCode::SEE_OTHER);
+    response.assert_header(header::LOCATION, "/tour/counter");
+    assert_eq!(state.metrics.clicks.get(), 5.0);
+
+    let set = cli
+        .post("/gauge/set")
+        .header(header::ACCEPT, "text/html")
+        .content_type("application/x-www-form-urlencoded")
+        .body("value=-2.5")
+        .send()
+        .await;
+    set.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(state.metrics.temperature.get(), -2.5);
+}
+
+#[tokio::test]
+async fn an_empty_form_field_means_the_default_step() {
+    let (cli, state) = client();
+    let response = cli
+        .post("/counter")
+        .content_type("application/x-www-form-urlencoded")
+        .body("by=")
+        .send()
+        .await;
+    response.assert_status_is_ok();
+    assert_eq!(state.metrics.clicks.get(), 1.0);
+}
+
+#[tokio::test]
+async fn a_negative_step_from_a_form_is_refused_and_changes_nothing() {
+    let (cli, state) = client();
+    let response = cli
+        .post("/counter")
+        .content_type("application/x-www-form-urlencoded")
+        .body("by=-1")
+        .send()
+        .await;
+    response.assert_status(StatusCode::BAD_REQUEST);
+    assert_eq!(state.metrics.clicks.get(), 0.0);
+}
+
+#[tokio::test]
+async fn the_anatomy_page_annotates_every_line_of_the_exposition() {
+    let (cli, state) = client();
+    state.metrics.file_upload_duration.observe(1.5);
+    let html = body(cli.get("/tour/anatomy").send().await).await;
+    for line in [
+        "# TYPE file_upload_duration_seconds histogram",
+        "file_upload_duration_seconds_bucket{le=&quot;2&quot;} 1",
+        "file_upload_duration_seconds_sum 1.5",
+        "file_upload_duration_seconds_count 1",
+    ] {
+        assert!(
+            html.contains(&format!("<td><code>{line}</code></td><td>")),
+            "{line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_tour_page_answers_get_only() {
+    let (cli, _) = client();
+    let response = cli.post("/tour/counter").send().await;
+    response.assert_status(StatusCode::METHOD_NOT_ALLOWED);
+    response.assert_header(header::ALLOW, "GET");
+}
