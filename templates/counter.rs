@@ -13,19 +13,21 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     layout(
         "Counter: a number that only goes up",
         html! {
-            (section("What it is for", html! {
-                p { "A counter counts things that happen: requests served, bytes sent, errors, clicks. "
-                    "It starts at 0 when the process starts and only ever goes up. Its name ends in "
-                    code { "_total" } "." }
-            }))
+            p.lead { "A counter counts things that happen: requests served, bytes sent, errors, clicks. "
+                "It starts at 0 when the process starts and only ever goes up. Its name ends in "
+                code { "_total" } "." }
             (section("Try it", html! {
-                (live_value("counter-value", "tour_clicks_total", snapshot.clicks))
-                div.buttons {
-                    (action_form("/counter", "Click: add 1", None))
-                    (action_form("/counter", "Add", Some(("by", "Add how many (0 or more)", "5"))))
+                div.try {
+                    div {
+                        (live_value("counter-value", "tour_clicks_total", snapshot.clicks))
+                        div.buttons {
+                            (action_form("/counter", "Click: add 1", None))
+                            (action_form("/counter", "Add", Some(("by", "Add how many (0 or more)", "5"))))
+                        }
+                    }
+                    (chart::history("counter-chart", "tour_clicks_total over the last two minutes: it only climbs",
+                        &snapshot.clicks_history, History::WINDOW.as_secs_f64()))
                 }
-                (chart::history("counter-chart", "tour_clicks_total over the last two minutes: it only climbs",
-                    &snapshot.clicks_history, History::WINDOW.as_secs_f64()))
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/counter")))
                 (command(&format!("curl -X POST '{origin}/counter?by=5'")))

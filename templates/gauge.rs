@@ -13,19 +13,21 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     layout(
         "Gauge: a number that goes up and down",
         html! {
-            (section("What it is for", html! {
-                p { "A gauge is a level you can read at any moment: a temperature, memory in use, "
-                    "items in a queue, uploads in progress. It goes up, it goes down, it may be negative." }
-            }))
+            p.lead { "A gauge is a level you can read at any moment: a temperature, memory in use, "
+                "items in a queue, uploads in progress. It goes up, it goes down, it may be negative." }
             (section("Try it", html! {
-                (live_value("gauge-value", "tour_temperature_celsius", snapshot.temperature))
-                div.buttons {
-                    (action_form("/gauge/inc", "Warmer", Some(("by", "Raise by", "1"))))
-                    (action_form("/gauge/dec", "Colder", Some(("by", "Lower by", "1"))))
-                    (action_form("/gauge/set", "Set", Some(("value", "Set to", "21.5"))))
+                div.try {
+                    div {
+                        (live_value("gauge-value", "tour_temperature_celsius", snapshot.temperature))
+                        div.buttons {
+                            (action_form("/gauge/inc", "Warmer", Some(("by", "Raise by", "1"))))
+                            (action_form("/gauge/dec", "Colder", Some(("by", "Lower by", "1"))))
+                            (action_form("/gauge/set", "Set", Some(("value", "Set to", "21.5"))))
+                        }
+                    }
+                    (chart::history("gauge-chart", "tour_temperature_celsius over the last two minutes: up and down",
+                        &snapshot.temperature_history, History::WINDOW.as_secs_f64()))
                 }
-                (chart::history("gauge-chart", "tour_temperature_celsius over the last two minutes: up and down",
-                    &snapshot.temperature_history, History::WINDOW.as_secs_f64()))
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/gauge/inc")))
                 (command(&format!("curl -X POST '{origin}/gauge/set?value=-5'")))

@@ -18,20 +18,24 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     layout(
         "Histogram: observations in buckets",
         html! {
-            (section("What it is for", html! {
-                p { "A histogram records observations, such as how long each upload took, by counting each one "
-                    "into buckets whose edges are fixed in advance. It exposes, for every edge " code { "le" }
-                    " (“less or equal”), how many observations were at most that big, plus their "
-                    code { "_sum" } " and " code { "_count" } ". The observations themselves are not kept." }
-            }))
+            p.lead { "A histogram records observations, such as how long each upload took, by counting each one "
+                "into buckets whose edges are fixed in advance. It exposes, for every edge " code { "le" }
+                " (“less or equal”), how many observations were at most that big, plus their "
+                code { "_sum" } " and " code { "_count" } ". The observations themselves are not kept." }
             (section("Try it", html! {
-                p { "Each upload is simulated: it takes a random time, and that time is observed into "
-                    code { "file_upload_duration_seconds" } ", whose buckets are 1, 2, … 10 seconds." }
-                (action_form("/file-upload", "Upload a file (takes a few seconds)", None))
+                div.try {
+                    div {
+                        p { "Each upload is simulated: it takes a random time, observed into "
+                            code { "file_upload_duration_seconds" } ", whose buckets are 1, 2, … 10 seconds." }
+                        p.value { span.metric-name { "uploads observed (_count)" } " " output #histogram-count data-live { (uploads.count) } }
+                        (action_form("/file-upload", "Upload a file (takes a few seconds)", None))
+                    }
+                    (chart::bars("histogram-chart", "Uploads per bucket (seconds): how many fell between one edge and the next",
+                        &bar_data(&uploads)))
+                }
+                p.small { "The same from a terminal, once or twenty times at once:" }
                 (command(&format!("curl -X POST {origin}/file-upload")))
                 (command(&format!("for i in $(seq 20); do curl -s -X POST {origin}/file-upload & done; wait")))
-                (chart::bars("histogram-chart", "Uploads per bucket (seconds): how many fell between one edge and the next",
-                    &bar_data(&uploads)))
             }))
             (section("The buckets, as /metrics says them", buckets_table(&uploads)))
             (section("Estimating a quantile", estimates(&uploads, &snapshot.recent_uploads)))

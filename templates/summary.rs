@@ -12,12 +12,10 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     layout(
         "Summary: quantiles computed in the app",
         html! {
-            (section("What it is for", html! {
-                p { "A summary records observations, like a histogram, but computes the quantiles itself, inside "
-                    "the app: “90% of responses took at most this long”. It exposes one line per quantile, "
-                    "plus " code { "_sum" } " and " code { "_count" } ". The quantiles cover a sliding window, here the last "
-                    (snapshot.summary_window_seconds) " seconds, so old observations age out." }
-            }))
+            p.lead { "A summary records observations, like a histogram, but computes the quantiles itself, inside "
+                "the app: “90% of responses took at most this long”. It exposes one line per quantile, "
+                "plus " code { "_sum" } " and " code { "_count" } ". The quantiles cover a sliding window, here the last "
+                (snapshot.summary_window_seconds) " seconds, so old observations age out." }
             (section("Try it", html! {
                 div.buttons {
                     (action_form("/summary", "Observe a random response time", None))

@@ -238,11 +238,23 @@ impl ChromeDriver {
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object")
         };
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://{}", self.address))
             .await
-            .unwrap()
+            .unwrap();
+        // --window-size counts the window's frame; grow it so the page itself is 1280x800.
+        let inner = client
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .unwrap();
+        let frame =
+            |i: usize, want: u32| want + want.saturating_sub(inner[i].as_u64().unwrap() as u32);
+        client
+            .set_window_size(frame(0, 1280), frame(1, 800))
+            .await
+            .unwrap();
+        client
     }
 }
 
