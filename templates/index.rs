@@ -8,12 +8,9 @@ use super::{action_form, command, layout, live_value, metrics_link, number, roun
 /// The tour's front page.
 pub fn page(snapshot: &Snapshot) -> Markup {
     let origin = &snapshot.origin;
-    let uploads = snapshot.uploads.clone().unwrap_or_default();
-    let responses = snapshot.responses.clone().unwrap_or_default();
+    let responses = snapshot.responses.as_ref();
     let median = responses
-        .quantiles
-        .iter()
-        .find(|(q, _)| *q == 0.5)
+        .and_then(|summary| summary.quantiles.iter().find(|(q, _)| *q == 0.5))
         .map(|(_, value)| *value)
         .filter(|value| value.is_finite());
     layout(
@@ -54,7 +51,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     family: "file_upload_duration_seconds",
                     sentence: "Observations counted into buckets fixed in advance: how long things took, and how often.",
                     value: html! {
-                        p.value { span.metric-name { "uploads observed (_count)" } " " output #home-uploads data-live { (uploads.count) } }
+                        p.value { span.metric-name { "uploads observed (_count)" } " " output #home-uploads data-live { (number(snapshot.uploads.as_ref().map(|histogram| histogram.count as f64))) } }
                         p.value { span.metric-name { "in progress" } " " output #home-in-progress data-live { (number(snapshot.uploads_in_progress)) } }
                     },
                     form: action_form("/file-upload", "Upload a file (takes a few seconds)", None),
@@ -66,7 +63,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     family: "tour_response_seconds",
                     sentence: "Observations turned into quantiles inside the app, over a sliding window.",
                     value: html! {
-                        p.value { span.metric-name { "observations (_count)" } " " output #home-responses data-live { (responses.count) } }
+                        p.value { span.metric-name { "observations (_count)" } " " output #home-responses data-live { (number(responses.map(|summary| summary.count as f64))) } }
                         p.value { span.metric-name { "median (quantile=\"0.5\")" } " " output #home-median data-live { (median.map_or("—".to_owned(), rounded)) } }
                     },
                     form: action_form("/summary", "Observe a response time", None),

@@ -39,7 +39,7 @@ async fn in_chromium_every_page_loads_cleanly_clicks_count_and_curl_changes_appe
     };
     let server = TestServer::start(fast_config()).await;
     let driver = ChromeDriver::start(&chromedriver).await;
-    let browser = driver.session(&chromium).await;
+    let browser = driver.session(&chromium, Script::On).await;
 
     clicking_the_counter_button_raises_the_value_shown(&browser, &server).await;
     a_value_changed_by_curl_appears_without_a_reload(&browser, &server).await;
@@ -51,8 +51,46 @@ async fn in_chromium_every_page_loads_cleanly_clicks_count_and_curl_changes_appe
         assert_eq!(upload.await.unwrap().status, 200);
     }
     every_page_loads_with_no_console_error(&browser, &server).await;
-
     browser.close().await.unwrap();
+
+    let without_script = driver.session(&chromium, Script::Off).await;
+    with_javascript_off_a_form_still_counts_through_a_303(&without_script, &server).await;
+    without_script.close().await.unwrap();
+}
+
+async fn with_javascript_off_a_form_still_counts_through_a_303(
+    browser: &Client,
+    server: &TestServer,
+) {
+    let before = server.state.metrics.clicks.get();
+    browser
+        .goto(&format!("{}/tour/counter", server.url()))
+        .await
+        .unwrap();
+    let field = browser.find(Locator::Id("counter-by")).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys("3").await.unwrap();
+    let add = browser
+        .find(Locator::Css(
+            "form[action='/counter'] input[name='by'] ~ button",
+        ))
+        .await
+        .unwrap();
+    add.click().await.unwrap();
+    // The form posted, the tour answered 303, and the browser loaded the page again.
+    let expected = (before + 3.0).to_string();
+    wait_for_text(browser, "counter-value", &expected).await;
+    assert_eq!(browser.current_url().await.unwrap().path(), "/tour/counter");
+    // No script ran: it would have shown the answer under the button instead of reloading.
+    let answers = browser
+        .find_all(Locator::Css("output.answer"))
+        .await
+        .unwrap();
+    assert!(answers.is_empty(), "the script handled the form");
+    assert_eq!(
+        text(browser, "live-status").await,
+        "These values are as of page load: reload to see new ones."
+    );
 }
 
 async fn clicking_the_counter_button_raises_the_value_shown(browser: &Client, server: &TestServer) {
@@ -182,6 +220,13 @@ fn screenshot_folder() -> PathBuf {
         .join("screenshots")
 }
 
+/// Whether a browser session runs the tour's script.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Script {
+    On,
+    Off,
+}
+
 /// A `chromedriver` on a free port, with a fresh browser profile; both go away on drop.
 struct ChromeDriver {
     address: SocketAddr,
@@ -220,8 +265,9 @@ impl ChromeDriver {
         driver
     }
 
-    /// A headless Chromium session at 1280x800, logging the console.
-    async fn session(&self, chromium: &Path) -> Client {
+    /// A headless Chromium session at 1280x800, logging the console, with or without JavaScript.
+    async fn session(&self, chromium: &Path, script: Script) -> Client {
+        let profile = self.profile.join(format!("{script:?}"));
         let capabilities = json!({
             "browserName": "chrome",
             "goog:loggingPrefs": { "browser": "ALL" },
@@ -231,8 +277,12 @@ impl ChromeDriver {
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--window-size=1280,800",
-                    format!("--user-data-dir={}", self.profile.display()),
+                    format!("--user-data-dir={}", profile.display()),
                 ],
+                "prefs": {
+                    "profile.managed_default_content_settings.javascript":
+                        if script == Script::On { 1 } else { 2 },
+                },
             },
         });
         let Value::Object(capabilities) = capabilities else {
