@@ -3,7 +3,9 @@
 //! What one update of each metric type costs, and what a scrape costs as the number of series grows
 //! (gathering plus encoding should grow linearly: ten times the series, about ten times the time).
 
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use prometheus::{
     Counter, CounterVec, Encoder, Histogram, HistogramOpts, Opts, Registry, TextEncoder,
 };

@@ -6,7 +6,7 @@
 use poem::{handler, http::StatusCode, web::Data, Request, Response};
 use prometheus::{proto::MetricFamily, Encoder, TextEncoder};
 
-use crate::{error::query_pairs, state::AppState};
+use crate::{params::query_pairs, state::AppState};
 
 /// The content type of the text format, exactly as the exposition format specifies it.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

@@ -8,9 +8,12 @@
 //! - [`counter`]: a number that only goes up, and `POST /counter`.
 //! - [`gauge`]: a number that goes up and down, `POST /gauge/...`, and the in-progress guard.
 //! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
+//! - [`summary`]: quantiles over a sliding window (the type the `prometheus` crate lacks), and
+//!   `POST /summary`.
 //! - [`exposition`]: `GET /metrics`, the text a scraper reads.
 //! - [`http_metrics`]: the middleware that counts and times every request.
-//! - [`error`] and [`reply`]: how bad input is refused, and how an update is answered.
+//! - [`params`], [`error`] and [`reply`]: reading a route's parameters (query or form), refusing bad
+//!   input, and answering an update.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
@@ -23,9 +26,11 @@ pub mod exposition;
 pub mod gauge;
 pub mod histogram;
 pub mod http_metrics;
+pub mod params;
 pub mod reply;
 pub mod server;
 pub mod state;
+pub mod summary;
 
 pub use server::serve;
 
@@ -48,6 +53,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/gauge/inc", only(Method::POST, gauge::inc))
         .at("/gauge/dec", only(Method::POST, gauge::dec))
         .at("/gauge/set", only(Method::POST, gauge::set))
+        .at("/summary", only(Method::POST, summary::demo::observe))
         .catch_error(not_found)
         .data(state)
         .around(move |next, req| http_metrics::record(next, req, metrics.clone()))

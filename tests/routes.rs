@@ -74,6 +74,82 @@ async fn a_browser_form_gets_a_303_back_to_its_page() {
 }
 
 #[tokio::test]
+async fn summary_observes_a_given_or_simulated_response_time() {
+    let (cli, state) = client();
+    cli.post("/summary")
+        .query("value", &"0.25")
+        .send()
+        .await
+        .assert_text("observed 0.25 seconds in tour_response_seconds\n")
+        .await;
+    let answer = cli.post("/summary").send().await;
+    answer.assert_status_is_ok();
+    let text = answer.0.into_body().into_string().await.unwrap();
+    let simulated: f64 = text
+        .strip_prefix("observed ")
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(simulated > 0.0, "{text}");
+
+    let exposition = tour_exposition(&state);
+    assert_eq!(
+        sample(&exposition, "tour_response_seconds_count"),
+        Some(2.0)
+    );
+    assert_eq!(
+        sample(&exposition, "tour_response_seconds_sum"),
+        Some(0.25 + simulated)
+    );
+    assert_eq!(
+        sample(&exposition, "tour_response_histogram_seconds_count"),
+        Some(2.0)
+    );
+    let expected_max = 0.25f64.max(simulated);
+    let p99 = sample(&exposition, "tour_response_seconds{quantile=\"0.99\"}").unwrap();
+    assert!(
+        (p99 - expected_max).abs() <= expected_max / 100.0,
+        "p99 {p99} vs largest {expected_max}"
+    );
+    let quantiles: Vec<&str> = exposition
+        .lines()
+        .filter(|l| l.starts_with("tour_response_seconds{"))
+        .collect();
+    assert_eq!(quantiles.len(), 3, "{quantiles:?}");
+}
+
+#[tokio::test]
+async fn a_form_body_is_read_like_the_query_string() {
+    let (cli, state) = client();
+    let form = |path: &'static str, body: &'static str| {
+        cli.post(path)
+            .content_type("application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .body(body)
+    };
+    form("/counter", "by=3")
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    form("/gauge/set", "value=-7.5")
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    form("/summary", "value=0.5")
+        .send()
+        .await
+        .assert_status(StatusCode::SEE_OTHER);
+    let before = tour_exposition(&state);
+    let refused = form("/counter", "by=-1").send().await;
+    refused.assert_status(StatusCode::BAD_REQUEST);
+    assert_eq!(tour_exposition(&state), before);
+    assert_eq!(sample(&before, "tour_clicks_total"), Some(3.0));
+    assert_eq!(sample(&before, "tour_temperature_celsius"), Some(-7.5));
+    assert_eq!(sample(&before, "tour_response_seconds_sum"), Some(0.5));
+}
+
+#[tokio::test]
 async fn healthz_answers_ok() {
     let (cli, _) = client();
     let answer = cli.get("/healthz").send().await;
@@ -187,9 +263,40 @@ const REFUSED: &[Refused] = &[
     Refused { method: "GET", target: "/file-upload", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
     Refused { method: "POST", target: "/metrics", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET only (see Allow); try curl -X GET" },
     Refused { method: "DELETE", target: "/healthz", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET only (see Allow); try curl -X GET" },
+    Refused { method: "POST", target: "/summary?value=NaN", status: StatusCode::BAD_REQUEST, message: "value=NaN is not a finite number: NaN and infinities cannot be recorded; send a plain number like value=2.5" },
+    Refused { method: "POST", target: "/summary?value=inf", status: StatusCode::BAD_REQUEST, message: "value=inf is not a finite number: NaN and infinities cannot be recorded; send a plain number like value=2.5" },
+    Refused { method: "POST", target: "/summary?value=-0.2", status: StatusCode::BAD_REQUEST, message: "value=-0.2 is negative; a response time is 0 seconds or more" },
+    Refused { method: "POST", target: "/summary?value=fast", status: StatusCode::BAD_REQUEST, message: "value=fast is not a number; send a plain number like value=2.5" },
+    Refused { method: "POST", target: "/gauge/set?value=", status: StatusCode::BAD_REQUEST, message: "value= is not a number; send a plain number like value=2.5" },
+    Refused { method: "POST", target: "/counter?by=1,5", status: StatusCode::BAD_REQUEST, message: "by=1,5 is not a number; send a plain number like by=2.5" },
+    Refused { method: "GET", target: "/summary", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
+    Refused { method: "PUT", target: "/counter?by=2", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
+    Refused { method: "POST", target: "/healthz", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET only (see Allow); try curl -X GET" },
     Refused { method: "GET", target: "/nope", status: StatusCode::NOT_FOUND, message: "no such route: the tour starts at /, the metrics are at /metrics" },
     Refused { method: "POST", target: "/counter/", status: StatusCode::NOT_FOUND, message: "no such route: the tour starts at /, the metrics are at /metrics" },
 ];
+
+#[test]
+fn the_bad_input_matrix_covers_every_route_with_at_least_30_cases() {
+    assert!(REFUSED.len() >= 30, "{} cases", REFUSED.len());
+    for route in [
+        "/counter",
+        "/gauge/inc",
+        "/gauge/dec",
+        "/gauge/set",
+        "/summary",
+        "/file-upload",
+        "/metrics",
+        "/healthz",
+    ] {
+        assert!(
+            REFUSED
+                .iter()
+                .any(|case| case.target.split('?').next() == Some(route)),
+            "{route} untested"
+        );
+    }
+}
 
 #[tokio::test]
 async fn every_bad_input_is_refused_with_its_message_and_changes_nothing() {
@@ -211,7 +318,10 @@ async fn every_bad_input_is_refused_with_its_message_and_changes_nothing() {
         answer.assert_content_type("text/plain; charset=utf-8");
         answer.assert_text(format!("{}\n", case.message)).await;
         if status == StatusCode::METHOD_NOT_ALLOWED {
-            let expected = if case.method == "GET" { "POST" } else { "GET" };
+            let read_only = ["/metrics", "/healthz"]
+                .iter()
+                .any(|path| case.target.starts_with(path));
+            let expected = if read_only { "GET" } else { "POST" };
             assert_eq!(
                 allow.as_ref().map(|v| v.to_str().unwrap()),
                 Some(expected),
