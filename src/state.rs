@@ -86,7 +86,7 @@ impl Metrics {
                 .age_buckets(config.summary_age_buckets),
             )?,
             response_histogram: Histogram::with_opts(HistogramOpts::new(
-                "tour_response_histogram_seconds",
+                "tour_response_bucketed_seconds",
                 "The summary demo's response times again, in the default buckets, to compare.",
             ))?,
             http_requests: CounterVec::new(

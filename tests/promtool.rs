@@ -17,6 +17,7 @@ async fn promtool_finds_nothing_to_complain_about_in_a_real_scrape() {
         ("POST", "/counter"),
         ("POST", "/gauge/set?value=-3"),
         ("POST", "/file-upload"),
+        ("POST", "/summary"),
         ("GET", "/nope"),
     ] {
         server.request(method, target, &[], b"").await;

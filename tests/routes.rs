@@ -103,7 +103,7 @@ async fn summary_observes_a_given_or_simulated_response_time() {
         Some(0.25 + simulated)
     );
     assert_eq!(
-        sample(&exposition, "tour_response_histogram_seconds_count"),
+        sample(&exposition, "tour_response_bucketed_seconds_count"),
         Some(2.0)
     );
     let expected_max = 0.25f64.max(simulated);

@@ -1,7 +1,7 @@
 //! `POST /summary`: the summary demo, observing response times with a long tail.
 //!
 //! Each value goes into the summary `tour_response_seconds` and, for the histogram-versus-summary
-//! lesson, into the histogram `tour_response_histogram_seconds`: the same observations, two answers.
+//! lesson, into the histogram `tour_response_bucketed_seconds`: the same observations, two answers.
 
 use poem::{handler, web::Data, Body, Request, Response};
 use rand::Rng;
