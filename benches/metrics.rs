@@ -33,6 +33,20 @@ fn process_collector(c: &mut Criterion) {
     });
 }
 
+/// The tour's own `GET /metrics` body: every family of the one registry, encoded as text.
+fn tour_scrape(c: &mut Criterion) {
+    let state = metrics_tour::state::AppState::new(metrics_tour::config::Config::default());
+    let mut body = Vec::new();
+    c.bench_function("tour registry gather and encode", |b| {
+        b.iter(|| {
+            body.clear();
+            let families = metrics_tour::exposition::selected_families(&state, "");
+            TextEncoder::new().encode(&families, &mut body).unwrap();
+            body.len()
+        })
+    });
+}
+
 fn scrape(c: &mut Criterion) {
     let mut group = c.benchmark_group("gather and encode /metrics");
     for series in [10, 1_000, 10_000] {
@@ -64,5 +78,5 @@ fn scrape(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, updates, process_collector, scrape);
+criterion_group!(benches, updates, process_collector, tour_scrape, scrape);
 criterion_main!(benches);

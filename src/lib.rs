@@ -12,6 +12,7 @@
 //!   `POST /summary`.
 //! - [`exposition`]: `GET /metrics`, the text a scraper reads.
 //! - [`http_metrics`]: the middleware that counts and times every request.
+//! - [`process_metrics`]: `process_*`, read from `/proc` at most once a second.
 //! - [`params`], [`error`] and [`reply`]: reading a route's parameters (query or form), refusing bad
 //!   input, and answering an update.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
@@ -27,6 +28,7 @@ pub mod gauge;
 pub mod histogram;
 pub mod http_metrics;
 pub mod params;
+pub mod process_metrics;
 pub mod reply;
 pub mod server;
 pub mod state;

@@ -5,12 +5,12 @@
 //! two apps in one test process never see each other's numbers.
 
 use prometheus::{
-    process_collector::ProcessCollector, Counter, CounterVec, Gauge, Histogram, HistogramOpts,
-    HistogramVec, IntGauge, Opts, Registry,
+    Counter, CounterVec, Gauge, Histogram, HistogramOpts, HistogramVec, IntGauge, Opts, Registry,
 };
 
 use crate::{
     config::Config,
+    process_metrics::ProcessMetrics,
     summary::{Summary, SummaryOpts},
 };
 
@@ -112,7 +112,7 @@ impl Metrics {
         r.register(Box::new(metrics.response_histogram.clone()))?;
         r.register(Box::new(metrics.http_requests.clone()))?;
         r.register(Box::new(metrics.http_request_duration.clone()))?;
-        r.register(Box::new(ProcessCollector::for_self()))?;
+        r.register(Box::new(ProcessMetrics::for_self()))?;
         Ok(metrics)
     }
 }
