@@ -8,7 +8,9 @@
 //! - [`counter`]: a number that only goes up, and `POST /counter`.
 //! - [`gauge`]: a number that goes up and down, `POST /gauge/...`, and the in-progress guard.
 //! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
-//! - [`exposition`]: `GET /metrics`, the text a scraper reads.
+//! - [`exposition`]: `GET /metrics`, the text a scraper reads: format, gzip and `name[]` filtering.
+//! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
+//! - [`accept`]: content negotiation, the `q` a client gives a format or a coding.
 //! - [`http_metrics`]: the middleware that counts and times every request.
 //! - [`error`] and [`reply`]: how bad input is refused, and how an update is answered.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
@@ -16,6 +18,7 @@
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
 
+pub mod accept;
 pub mod config;
 pub mod counter;
 pub mod error;
@@ -23,6 +26,7 @@ pub mod exposition;
 pub mod gauge;
 pub mod histogram;
 pub mod http_metrics;
+pub mod openmetrics;
 pub mod reply;
 pub mod server;
 pub mod state;
