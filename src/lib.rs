@@ -14,6 +14,7 @@
 //! - [`http_metrics`]: the middleware that counts and times every request.
 //! - [`error`] and [`reply`]: how bad input is refused, and how an update is answered.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
+//! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
@@ -30,6 +31,7 @@ pub mod openmetrics;
 pub mod reply;
 pub mod server;
 pub mod state;
+pub mod traffic;
 
 pub use server::serve;
 

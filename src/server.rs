@@ -18,10 +18,11 @@ use poem::{
 };
 use tokio::net::TcpListener;
 
-use crate::{app, state::AppState};
+use crate::{app, state::AppState, traffic::Traffic};
 
-/// Serves [`app`] on `listener` until `shutdown` completes. Then it stops accepting (new connections
-/// are refused), lets requests in flight finish for up to the longest upload plus five seconds, and
+/// Serves [`app`] on `listener` until `shutdown` completes, with the traffic generator running when
+/// `--traffic` asks for it. Then it stops accepting (new connections are refused) and stops the
+/// generator, lets requests in flight finish for up to the longest upload plus five seconds, and
 /// returns.
 pub async fn serve(
     listener: TcpListener,
@@ -29,7 +30,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs_f64(state.config.upload_seconds.0.end() + 5.0);
+    let traffic_wanted = state.config.traffic;
     let app = Arc::new(app(state));
+    let traffic = traffic_wanted.then(|| Traffic::start(app.clone()));
     let local = LocalAddr(listener.local_addr()?.into());
     let connections = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
@@ -60,6 +63,9 @@ pub async fn serve(
         tokio::spawn(connection);
     }
     drop(listener);
+    if let Some(traffic) = traffic {
+        traffic.stop().await;
+    }
     if tokio::time::timeout(grace, connections.shutdown())
         .await
         .is_err()
