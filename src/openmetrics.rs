@@ -39,6 +39,7 @@ fn write_family(out: &mut String, family: &MetricFamily) {
         MetricType::SUMMARY => "summary",
         MetricType::UNTYPED => "unknown",
     };
+    // Writing to a String cannot fail, so the `fmt::Result`s below are ignored.
     let _ = writeln!(out, "# TYPE {name} {type_name}");
     if !family.help().is_empty() {
         let _ = writeln!(out, "# HELP {name} {}", escape(family.help()));
@@ -134,7 +135,7 @@ fn write_sample(
 
 /// Escapes a HELP text or a label value: backslash, double quote and line feed, as the ABNF's
 /// `escaped-string` requires for both.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     text.replace('\\', r"\\")
         .replace('"', r#"\""#)
         .replace('\n', r"\n")
@@ -144,7 +145,7 @@ pub fn escape(text: &str) -> String {
 /// 1e6 up), with `.0` added to a whole number, and `NaN`, `+Inf`, `-Inf`. The canonical form is
 /// required for `le` and `quantile`, where one bound must always be one label value; using it for
 /// every float value too keeps floats distinguishable from the integer counts.
-pub fn float(value: f64) -> String {
+fn float(value: f64) -> String {
     match value {
         v if v.is_nan() => return "NaN".to_owned(),
         f64::INFINITY => return "+Inf".to_owned(),
