@@ -14,7 +14,7 @@ use poem::{
 };
 use prometheus::{proto::MetricFamily, Encoder, TextEncoder};
 
-use crate::{accept::quality, error::query_pairs, openmetrics, state::AppState};
+use crate::{accept::quality, openmetrics, params::query_pairs, state::AppState};
 
 /// The content type of the text format, exactly as the exposition format specifies it.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";

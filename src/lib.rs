@@ -8,11 +8,14 @@
 //! - [`counter`]: a number that only goes up, and `POST /counter`.
 //! - [`gauge`]: a number that goes up and down, `POST /gauge/...`, and the in-progress guard.
 //! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
+//! - [`summary`]: quantiles over a sliding window (the type the `prometheus` crate lacks), and
+//!   `POST /summary`.
 //! - [`exposition`]: `GET /metrics`, the text a scraper reads: format, gzip and `name[]` filtering.
 //! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
 //! - [`accept`]: content negotiation, the `q` a client gives a format or a coding.
 //! - [`http_metrics`]: the middleware that counts and times every request.
-//! - [`error`] and [`reply`]: how bad input is refused, and how an update is answered.
+//! - [`params`], [`error`] and [`reply`]: reading a route's parameters (query or form), refusing bad
+//!   input, and answering an update.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //!
@@ -28,9 +31,11 @@ pub mod gauge;
 pub mod histogram;
 pub mod http_metrics;
 pub mod openmetrics;
+pub mod params;
 pub mod reply;
 pub mod server;
 pub mod state;
+pub mod summary;
 pub mod traffic;
 
 pub use server::serve;
@@ -54,6 +59,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/gauge/inc", only(Method::POST, gauge::inc))
         .at("/gauge/dec", only(Method::POST, gauge::dec))
         .at("/gauge/set", only(Method::POST, gauge::set))
+        .at("/summary", only(Method::POST, summary::demo::observe))
         .catch_error(not_found)
         .data(state)
         .around(move |next, req| http_metrics::record(next, req, metrics.clone()))

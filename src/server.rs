@@ -5,7 +5,7 @@
 //! the request's future, so `file_uploads_in_progress` goes back down at once. (`poem::Server` keeps
 //! driving an abandoned request to its end.)
 
-use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
@@ -16,9 +16,22 @@ use poem::{
     web::{LocalAddr, RemoteAddr},
     Endpoint, Request,
 };
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 
 use crate::{app, state::AppState, traffic::Traffic};
+
+/// Binds `address` with a deep accept queue: a classroom of clients connecting at once (or the load
+/// script's 2,000 uploads) would otherwise overflow the default 1,024 and wait a second to retry.
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(4096)
+}
 
 /// Serves [`app`] on `listener` until `shutdown` completes, with the traffic generator running when
 /// `--traffic` asks for it. Then it stops accepting (new connections are refused) and stops the
