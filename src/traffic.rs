@@ -3,8 +3,9 @@
 //! The visitors call the app in-process (`app.get_response`), so each request goes through the same
 //! handlers and the same `http_*` middleware as one sent with curl; nothing is written to a metric
 //! directly. The rate swells and ebbs on a five-minute cycle, so `rate()` has a shape, and every few
-//! minutes an incident happens: a burst of slow uploads (clients whose bodies trickle in) or a heat
-//! spike on the gauge. Requests in flight are bounded, and stopping cancels every one of them.
+//! minutes an incident happens: a burst of slow uploads (clients whose bodies trickle in) with slow
+//! responses in the summary, or a heat spike on the gauge. Requests in flight are bounded, and
+//! stopping cancels every one of them.
 
 use std::{f64::consts::TAU, sync::Arc, time::Duration};
 
@@ -24,7 +25,7 @@ const SWING: f64 = 0.75;
 /// One swell and ebb of the rate.
 const CYCLE: Duration = Duration::from_secs(300);
 /// At most this many generated requests at once; beyond it a visit is skipped, never queued.
-const MAX_IN_FLIGHT: usize = 64;
+const MAX_IN_FLIGHT: usize = 128;
 
 /// The running generator; [`Traffic::stop`] ends it and every request it has in flight.
 pub struct Traffic {
@@ -112,33 +113,42 @@ impl Visit {
     }
 }
 
-/// An ordinary visitor: mostly clicks, temperature changes and uploads, now and then a mistake.
+/// An ordinary visitor: mostly clicks, temperature changes, responses and uploads, now and then a
+/// mistake.
 fn visit(rng: &mut StdRng) -> Visit {
     match rng.random_range(0..100) {
-        0..25 => Visit::to("/counter"),
-        25..32 => Visit::to(format!("/counter?by={}", rng.random_range(2..=5))),
-        32..44 => Visit::to(format!("/gauge/inc?by={:.1}", rng.random_range(0.1..1.5))),
-        44..56 => Visit::to(format!("/gauge/dec?by={:.1}", rng.random_range(0.1..1.5))),
-        56..60 => Visit::to(format!(
+        0..20 => Visit::to("/counter"),
+        20..26 => Visit::to(format!("/counter?by={}", rng.random_range(2..=5))),
+        26..36 => Visit::to(format!("/gauge/inc?by={:.1}", rng.random_range(0.1..1.5))),
+        36..46 => Visit::to(format!("/gauge/dec?by={:.1}", rng.random_range(0.1..1.5))),
+        46..50 => Visit::to(format!(
             "/gauge/set?value={:.1}",
             rng.random_range(18.0..24.0)
         )),
-        60..97 => Visit::to("/file-upload"),
+        // The summary demo draws its own simulated response time when given no value.
+        50..72 => Visit::to("/summary"),
+        72..97 => Visit::to("/file-upload"),
         // A mistaken click: refused with 400, so error ratios have something to show.
         _ => Visit::to("/counter?by=-1"),
     }
 }
 
-/// A burst of slow uploads, or a heat spike that cools down step by step.
+/// A burst of slow uploads (with slow responses in the summary), or a heat spike that cools down
+/// step by step.
 fn incident(rng: &mut StdRng) -> Vec<Visit> {
     if rng.random_bool(0.5) {
         tracing::info!("traffic incident: a burst of slow uploads");
-        (0..rng.random_range(10..20))
+        let mut visits: Vec<Visit> = (0..rng.random_range(10..20))
             .map(|_| Visit {
                 trickle: Some(Duration::from_secs_f64(rng.random_range(2.0..8.0))),
                 ..Visit::to("/file-upload")
             })
-            .collect()
+            .collect();
+        visits.extend((0..rng.random_range(20..40)).map(|step| Visit {
+            delay: Duration::from_millis(250 * step),
+            ..Visit::to(format!("/summary?value={:.3}", rng.random_range(1.0..3.0)))
+        }));
+        visits
     } else {
         tracing::info!("traffic incident: a heat spike");
         let peak: f64 = rng.random_range(40.0..50.0);

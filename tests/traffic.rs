@@ -28,7 +28,13 @@ async fn traffic_visits_every_demo_route_through_the_http_middleware_and_stops_w
         ..Config::default()
     };
     let server = TestServer::start(config).await;
-    let routes = ["/counter", "/gauge/inc", "/gauge/dec", "/file-upload"];
+    let routes = [
+        "/counter",
+        "/gauge/inc",
+        "/gauge/dec",
+        "/summary",
+        "/file-upload",
+    ];
     eventually(
         "a visit to every demo route",
         Duration::from_secs(30),
