@@ -10,16 +10,20 @@
 //! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
 //! - [`summary`]: quantiles over a sliding window (the type the `prometheus` crate lacks), and
 //!   `POST /summary`.
-//! - [`exposition`]: `GET /metrics`, the text a scraper reads.
+//! - [`exposition`]: `GET /metrics`, the text a scraper reads: format, gzip and `name[]` filtering.
+//! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
+//! - [`accept`]: content negotiation, the `q` a client gives a format or a coding.
 //! - [`http_metrics`]: the middleware that counts and times every request.
 //! - [`process_metrics`]: `process_*`, read from `/proc` at most once a second.
 //! - [`params`], [`error`] and [`reply`]: reading a route's parameters (query or form), refusing bad
 //!   input, and answering an update.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
+//! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
 
+pub mod accept;
 pub mod config;
 pub mod counter;
 pub mod error;
@@ -27,12 +31,14 @@ pub mod exposition;
 pub mod gauge;
 pub mod histogram;
 pub mod http_metrics;
+pub mod openmetrics;
 pub mod params;
 pub mod process_metrics;
 pub mod reply;
 pub mod server;
 pub mod state;
 pub mod summary;
+pub mod traffic;
 
 pub use server::serve;
 
