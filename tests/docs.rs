@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::{
-    docs::{self, Block, IN_ITS_OWN_TERMINAL, NOT_RUN, THREE_INSTANCES},
+    docs::{self, Block, IN_ITS_OWN_TERMINAL, MEASUREMENT, NOT_RUN, THREE_INSTANCES},
     process::{cargo_run_args, rewrite_ports, Tour},
     require_program,
 };
@@ -150,6 +150,7 @@ async fn every_sh_block_in_docs_runs_against_spawned_tours_and_succeeds() {
                 Ok(())
             }
             Some(IN_ITS_OWN_TERMINAL) => check_long_running(block).await,
+            Some(MEASUREMENT) => Ok(()), // run by `every_measurement_in_docs_runs_in_quick_mode`
             Some(THREE_INSTANCES) => {
                 let three: Vec<&Tour> = tours.three.iter().collect();
                 run_with_bash(block, &three, &[5001, 5002, 5003]).await
@@ -205,4 +206,53 @@ fn every_promql_block_holds_one_query() {
             block.text
         );
     }
+}
+
+/// Runs one line of a measurement block in its quick mode: a criterion benchmark once (its `--test`
+/// mode), the load script with one-second runs and 20,000 requests.
+fn run_quickly(line: &str) -> Result<(), String> {
+    let mut command = Command::new("bash");
+    if line.starts_with("cargo bench ") {
+        command.args(["-c", &format!("{line} -- --test")]);
+    } else if line.starts_with("bash benches/load/") {
+        command
+            .args(["-c", line])
+            .env("SECONDS_EACH", "1")
+            .env("REQUESTS", "20000");
+    } else {
+        return Err(format!("no quick mode is known for `{line}`"));
+    }
+    let output = command.current_dir(docs::root()).output().unwrap();
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{line}` failed with {}:\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+#[test]
+fn every_measurement_in_docs_runs_in_quick_mode() {
+    if require_program("wrk", "wrk").is_none() {
+        return;
+    }
+    let blocks: Vec<Block> = docs::blocks("sh")
+        .into_iter()
+        .filter(|block| block.marker() == Some(MEASUREMENT))
+        .collect();
+    assert!(
+        blocks.len() >= 2,
+        "docs/performance.md's measurements are gone"
+    );
+    let failures: Vec<String> = blocks
+        .iter()
+        .flat_map(|block| block.text.lines().skip(1).map(str::trim))
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| run_quickly(line).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

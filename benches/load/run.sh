@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=benches/load
-SECONDS_EACH=${SECONDS_EACH:-10}
+SECONDS_EACH=${SECONDS_EACH:-10}   # length of each wrk run
+REQUESTS=${REQUESTS:-1000000}      # requests before the second memory reading
 TOUR=127.0.0.1:5091 STORM=127.0.0.1:5092 BARE=127.0.0.1:5099 SEED=127.0.0.1:5098
 
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet --bin metrics-tour --example bare_poem --example upload_storm
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
@@ -54,12 +56,12 @@ target/release/metrics-tour --listen $STORM --upload-seconds 1..2 2>/dev/null & 
 sleep 1
 target/release/examples/upload_storm $STORM 2000
 
-# Memory after ten thousand requests, then after a million (wrk until the counter passes 1e6).
+# Memory after ten thousand requests, then after $REQUESTS (wrk until the counter passes it).
 while [ "$(requests_served)" -lt 10000 ]; do wrk -t1 -c8 -d1s -s $HERE/post.lua "http://$TOUR/counter" >/dev/null; done
 after_10k=$(rss_kib $tour_pid)
-for _ in $(seq 1 60); do
-  [ "$(requests_served)" -ge 1000000 ] && break
-  wrk -t2 -c32 -d5s -s $HERE/post.lua "http://$TOUR/counter" >/dev/null
+for _ in $(seq 1 30); do
+  [ "$(requests_served)" -ge "$REQUESTS" ] && break
+  wrk -t2 -c32 -d"${SECONDS_EACH}s" -s $HERE/post.lua "http://$TOUR/counter" >/dev/null
 done
 served=$(requests_served)
 after_1m=$(rss_kib $tour_pid)

@@ -2,8 +2,8 @@
 //!
 //! A ```` ```sh ```` block may open with a marker line saying how a test runs it:
 //! [`IN_ITS_OWN_TERMINAL`] (a long-running command: the tests start it themselves),
-//! [`THREE_INSTANCES`] (curl against ports 5001 to 5003), or [`NOT_RUN`] (needs what a test
-//! can't have, such as Docker). Any other block runs against one tour on port 5000.
+//! [`THREE_INSTANCES`] (curl against ports 5001 to 5003), [`MEASUREMENT`] (benchmarks, run once
+//! each), or [`NOT_RUN`] (needs what a test can't have, such as Docker). Any other block runs against one tour on port 5000.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,8 @@ pub const IN_ITS_OWN_TERMINAL: &str = "# in its own terminal";
 pub const THREE_INSTANCES: &str = "# three instances";
 /// A block no test runs, followed by the reason.
 pub const NOT_RUN: &str = "# not run by the tests:";
+/// A benchmark or load run: the tests run it in a quick mode and assert no figure.
+pub const MEASUREMENT: &str = "# a measurement";
 
 /// One fenced block: where it is, its language, and its text without the fences.
 #[derive(Debug, Clone)]
@@ -26,7 +28,7 @@ impl Block {
     /// The block's first line when it is one of the markers above.
     pub fn marker(&self) -> Option<&'static str> {
         let first = self.text.lines().next().unwrap_or("");
-        [IN_ITS_OWN_TERMINAL, THREE_INSTANCES, NOT_RUN]
+        [IN_ITS_OWN_TERMINAL, THREE_INSTANCES, NOT_RUN, MEASUREMENT]
             .into_iter()
             .find(|marker| first.starts_with(marker))
     }
