@@ -29,16 +29,17 @@ pub struct Config {
         long,
         env = "TOUR_UPLOAD_SECONDS",
         value_name = "MIN..MAX",
-        default_value = "1..10"
+        default_value = "1..10",
+        allow_hyphen_values = true
     )]
     pub upload_seconds: UploadSeconds,
 
     /// Sliding window of the summary's quantiles, in seconds.
-    #[arg(long, env = "TOUR_SUMMARY_MAX_AGE", value_name = "SECONDS", default_value = "600", value_parser = positive_seconds)]
+    #[arg(long, env = "TOUR_SUMMARY_MAX_AGE", value_name = "SECONDS", default_value = "600", value_parser = positive_seconds, allow_hyphen_values = true)]
     pub summary_max_age: Duration,
 
-    /// How many pieces the summary's window rotates in.
-    #[arg(long, env = "TOUR_SUMMARY_AGE_BUCKETS", value_name = "N", default_value = "5", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// How many pieces the summary's window rotates in (each costs 12 KiB).
+    #[arg(long, env = "TOUR_SUMMARY_AGE_BUCKETS", value_name = "N", default_value = "5", value_parser = clap::value_parser!(u32).range(1..=100), allow_hyphen_values = true)]
     pub summary_age_buckets: u32,
 
     /// Largest body `POST /file-upload` accepts, in bytes (read and counted, never stored).
@@ -46,7 +47,8 @@ pub struct Config {
         long,
         env = "TOUR_MAX_UPLOAD_BYTES",
         value_name = "N",
-        default_value = "10485760"
+        default_value = "10485760",
+        allow_hyphen_values = true
     )]
     pub max_upload_bytes: u64,
 

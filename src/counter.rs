@@ -5,17 +5,20 @@
 //! Refusing a negative increment is what keeps `rate()` honest: a counter that went down would look
 //! like a restart.
 
-use poem::{handler, web::Data, Request, Response};
+use poem::{handler, web::Data, Body, Request, Response};
 
-use crate::{error::BadInput, reply, state::AppState};
+use crate::{error::BadInput, params::Params, reply, state::AppState};
 
 /// `POST /counter[?by=N]`: adds 1, or `N`, to `tour_clicks_total`.
 #[handler]
-pub fn increment(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
-    let by = crate::error::increment_param(
-        req,
-        "a counter only goes up: to go down, use a gauge (POST /gauge/dec)",
-    )?;
+pub async fn increment(
+    req: &Request,
+    body: Body,
+    Data(state): Data<&AppState>,
+) -> Result<Response, BadInput> {
+    let by = Params::read(req, body)
+        .await?
+        .increment("a counter only goes up: to go down, use a gauge (POST /gauge/dec)")?;
     let clicks = &state.metrics.clicks;
     clicks.inc_by(by);
     Ok(reply::updated(

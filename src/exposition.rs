@@ -1,12 +1,20 @@
-//! `GET /metrics`: the registry in the Prometheus text format, as a scraper reads it.
+//! `GET /metrics`: the registry as a scraper reads it, in the format and coding it asks for.
 //!
-//! `?name[]=NAME` (repeatable) keeps only those families, as the Python client does; a family is
-//! named by its own name or by one of its samples' names (`..._bucket`, `..._count`).
+//! The Prometheus text format is the default; OpenMetrics (see [`crate::openmetrics`]) when the
+//! `Accept` header ranks it at least as high as plain text, as Prometheus' own scrapes do. The body is
+//! gzipped when `Accept-Encoding` allows it. `?name[]=NAME` (repeatable) keeps only those families,
+//! as the Python client does; a family is named by its own name or by one of its samples' names
+//! (`..._bucket`, `..._count`, a counter's `..._total`).
 
-use poem::{handler, http::StatusCode, web::Data, Request, Response};
+use poem::{
+    handler,
+    http::{header, StatusCode},
+    web::{Compress, CompressionAlgo, Data},
+    IntoResponse, Request, Response,
+};
 use prometheus::{proto::MetricFamily, Encoder, TextEncoder};
 
-use crate::{error::query_pairs, state::AppState};
+use crate::{accept::quality, openmetrics, params::query_pairs, state::AppState};
 
 /// The content type of the text format, exactly as the exposition format specifies it.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -15,14 +23,43 @@ pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 #[handler]
 pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
     let families = selected_families(state, req.uri().query().unwrap_or(""));
-    let mut body = Vec::new();
-    TextEncoder::new()
-        .encode(&families, &mut body)
-        .expect("writing to a Vec cannot fail");
-    Response::builder()
+    let (content_type, body) = if prefers_openmetrics(req.header(header::ACCEPT).unwrap_or("")) {
+        (
+            openmetrics::CONTENT_TYPE,
+            openmetrics::encode(&families).into_bytes(),
+        )
+    } else {
+        let mut body = Vec::new();
+        TextEncoder::new()
+            .encode(&families, &mut body)
+            .expect("writing to a Vec cannot fail");
+        (TEXT_CONTENT_TYPE, body)
+    };
+    tracing::debug!(content_type, families = families.len(), "exposition");
+    let response = Response::builder()
         .status(StatusCode::OK)
-        .content_type(TEXT_CONTENT_TYPE)
-        .body(body)
+        .content_type(content_type)
+        .header(header::VARY, "Accept, Accept-Encoding")
+        .body(body);
+    if accepts_gzip(req.header(header::ACCEPT_ENCODING).unwrap_or("")) {
+        Compress::new(response, CompressionAlgo::GZIP).into_response()
+    } else {
+        response
+    }
+}
+
+/// True when `accept` ranks OpenMetrics above zero and no lower than the text format. Prometheus
+/// sends e.g. `application/openmetrics-text;version=1.0.0;q=0.5,...,text/plain;version=0.0.4;q=0.3`.
+pub fn prefers_openmetrics(accept: &str) -> bool {
+    let openmetrics = quality(accept, "application/openmetrics-text", &[]).unwrap_or(0.0);
+    let text = quality(accept, "text/plain", &["text/*", "*/*"]).unwrap_or(0.0);
+    openmetrics > 0.0 && openmetrics >= text
+}
+
+/// True when `accept_encoding` allows gzip, by name or by `*`, with a `q` above zero. (poem's
+/// `Compression` middleware would answer `*` with zstd and `gzip;q=0` with gzip, so we decide here.)
+pub fn accepts_gzip(accept_encoding: &str) -> bool {
+    quality(accept_encoding, "gzip", &["*"]).is_some_and(|q| q > 0.0)
 }
 
 /// The gathered families that the `name[]` parameters ask for, or all of them when none is given.
@@ -38,8 +75,11 @@ pub fn selected_families(state: &AppState, query: &str) -> Vec<MetricFamily> {
     families
 }
 
-/// True when `name` is `family` or one of the sample names a family of that name exposes.
+/// True when `name` is `family` or one of the sample names a family of that name exposes; a
+/// counter's OpenMetrics family name (`tour_clicks` for `tour_clicks_total`) counts too.
 fn names_family(name: &str, family: &str) -> bool {
-    name.strip_prefix(family)
-        .is_some_and(|suffix| matches!(suffix, "" | "_bucket" | "_sum" | "_count"))
+    let sample = name
+        .strip_prefix(family)
+        .is_some_and(|suffix| matches!(suffix, "" | "_bucket" | "_sum" | "_count"));
+    sample || family.strip_suffix("_total") == Some(name)
 }

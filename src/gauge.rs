@@ -5,43 +5,54 @@
 //! Setting it from a drop guard, as [`InProgress`] does, keeps it from staying raised when a client
 //! hangs up mid-request.
 
-use poem::{handler, web::Data, Request, Response};
+use poem::{handler, web::Data, Body, Request, Response};
 use prometheus::IntGauge;
 
-use crate::{
-    error::{increment_param, number_param, BadInput},
-    reply,
-    state::AppState,
-};
+use crate::{error::BadInput, params::Params, reply, state::AppState};
 
 /// `POST /gauge/inc[?by=N]`: raises `tour_temperature_celsius` by 1, or `N`.
 #[handler]
-pub fn inc(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
-    let by = increment_param(
-        req,
-        "to lower the gauge, use POST /gauge/dec with a positive by",
-    )?;
+pub async fn inc(
+    req: &Request,
+    body: Body,
+    Data(state): Data<&AppState>,
+) -> Result<Response, BadInput> {
+    let by = Params::read(req, body)
+        .await?
+        .increment("to lower the gauge, use POST /gauge/dec with a positive by")?;
     state.metrics.temperature.add(by);
     Ok(answer(req, state))
 }
 
 /// `POST /gauge/dec[?by=N]`: lowers `tour_temperature_celsius` by 1, or `N`.
 #[handler]
-pub fn dec(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
-    let by = increment_param(
-        req,
-        "to raise the gauge, use POST /gauge/inc with a positive by",
-    )?;
+pub async fn dec(
+    req: &Request,
+    body: Body,
+    Data(state): Data<&AppState>,
+) -> Result<Response, BadInput> {
+    let by = Params::read(req, body)
+        .await?
+        .increment("to raise the gauge, use POST /gauge/inc with a positive by")?;
     state.metrics.temperature.sub(by);
     Ok(answer(req, state))
 }
 
 /// `POST /gauge/set?value=V`: sets `tour_temperature_celsius` to `V`, which may be negative.
 #[handler]
-pub fn set(req: &Request, Data(state): Data<&AppState>) -> Result<Response, BadInput> {
-    let value = number_param(req.uri().query().unwrap_or(""), "value")?.ok_or_else(|| {
-        BadInput::Parameter("POST /gauge/set needs a value, like /gauge/set?value=21.5".to_owned())
-    })?;
+pub async fn set(
+    req: &Request,
+    body: Body,
+    Data(state): Data<&AppState>,
+) -> Result<Response, BadInput> {
+    let value = Params::read(req, body)
+        .await?
+        .number("value")?
+        .ok_or_else(|| {
+            BadInput::Parameter(
+                "POST /gauge/set needs a value, like /gauge/set?value=21.5".to_owned(),
+            )
+        })?;
     state.metrics.temperature.set(value);
     Ok(answer(req, state))
 }

@@ -8,35 +8,46 @@
 //! - [`counter`]: a number that only goes up, and `POST /counter`.
 //! - [`gauge`]: a number that goes up and down, `POST /gauge/...`, and the in-progress guard.
 //! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
-//! - [`exposition`]: `GET /metrics`, the text a scraper reads.
+//! - [`summary`]: quantiles over a sliding window (the type the `prometheus` crate lacks), and
+//!   `POST /summary`.
+//! - [`exposition`]: `GET /metrics`, the text a scraper reads: format, gzip and `name[]` filtering.
+//! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
+//! - [`accept`]: content negotiation, the `q` a client gives a format or a coding.
 //! - [`http_metrics`]: the middleware that counts and times every request.
-//! - [`error`] and [`reply`]: how bad input is refused, and how an update is answered.
+//! - [`process_metrics`]: `process_*`, read from `/proc` at most once a second.
+//! - [`params`], [`error`] and [`reply`]: reading a route's parameters (query or form), refusing bad
+//!   input, and answering an update.
 //! - [`server`]: serving on a listener, and the graceful shutdown.
+//! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //! - [`tour`]: the browser tour's pages, each built from a [`snapshot`] of the registry and a view in
-//!   [`templates`]; [`history`] keeps the counter's and gauge's recent values for their charts,
-//!   [`recent`] the exact upload times the histogram page compares with its estimate, and [`form`]
-//!   lets a browser's form reach the same routes as curl.
+//!   [`templates`]; [`history`] keeps the counter's and gauge's recent values for their charts, and
+//!   [`recent`] the exact upload times the histogram page compares with its estimate.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
 
+pub mod accept;
 pub mod config;
 pub mod counter;
 pub mod error;
 pub mod exposition;
-pub mod form;
 pub mod gauge;
 pub mod histogram;
 pub mod history;
 pub mod http_metrics;
+pub mod openmetrics;
+pub mod params;
+pub mod process_metrics;
 pub mod recent;
 pub mod reply;
 pub mod server;
 pub mod snapshot;
 pub mod state;
+pub mod summary;
 #[path = "../templates/mod.rs"]
 pub mod templates;
 pub mod tour;
+pub mod traffic;
 
 pub use server::serve;
 
@@ -55,25 +66,11 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/healthz", only(Method::GET, healthz))
         .at("/metrics", only(Method::GET, exposition::metrics))
         .at("/file-upload", only(Method::POST, histogram::file_upload))
-        .at(
-            "/counter",
-            only(
-                Method::POST,
-                counter::increment.before(form::fields_into_query),
-            ),
-        )
-        .at(
-            "/gauge/inc",
-            only(Method::POST, gauge::inc.before(form::fields_into_query)),
-        )
-        .at(
-            "/gauge/dec",
-            only(Method::POST, gauge::dec.before(form::fields_into_query)),
-        )
-        .at(
-            "/gauge/set",
-            only(Method::POST, gauge::set.before(form::fields_into_query)),
-        )
+        .at("/counter", only(Method::POST, counter::increment))
+        .at("/gauge/inc", only(Method::POST, gauge::inc))
+        .at("/gauge/dec", only(Method::POST, gauge::dec))
+        .at("/gauge/set", only(Method::POST, gauge::set))
+        .at("/summary", only(Method::POST, summary::demo::observe))
         .at("/", only(Method::GET, tour::index))
         .at("/tour/counter", only(Method::GET, tour::counter))
         .at("/tour/gauge", only(Method::GET, tour::gauge))

@@ -1,8 +1,7 @@
 //! Run with `cargo run --release`; `--help` lists the flags.
 
 use clap::Parser;
-use metrics_tour::{config::Config, serve, state::AppState};
-use tokio::net::TcpListener;
+use metrics_tour::{config::Config, serve, server::bind, state::AppState};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -15,7 +14,7 @@ async fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 
-    let listener = match TcpListener::bind(config.listen).await {
+    let listener = match bind(config.listen) {
         Ok(listener) => listener,
         Err(error) => {
             tracing::error!(address = %config.listen, %error, "cannot listen");

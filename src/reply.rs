@@ -7,7 +7,7 @@ use poem::{
     Request, Response,
 };
 
-use crate::error::plain_text;
+use crate::{accept::quality, error::plain_text};
 
 /// Answers a successful update: `message` as text, or a redirect to the page the form was on.
 pub fn updated(req: &Request, message: String) -> Response {
@@ -24,26 +24,8 @@ pub fn updated(req: &Request, message: String) -> Response {
 /// True when the `Accept` header ranks `text/html` above plain text, as a browser's does.
 pub fn prefers_html(req: &Request) -> bool {
     let accept = req.header(header::ACCEPT).unwrap_or("");
-    quality(accept, "text/html") > quality(accept, "text/plain").max(0.0)
-}
-
-/// The quality an `Accept` header gives `media_type` when it names it, or -1 when it does not.
-fn quality(accept: &str, media_type: &str) -> f32 {
-    accept
-        .split(',')
-        .filter_map(|range| {
-            let mut parts = range.split(';').map(str::trim);
-            let name = parts.next()?;
-            if !name.eq_ignore_ascii_case(media_type) {
-                return None;
-            }
-            let q = parts
-                .find_map(|param| param.strip_prefix("q="))
-                .and_then(|q| q.parse().ok())
-                .unwrap_or(1.0);
-            Some(q)
-        })
-        .fold(-1.0, f32::max)
+    let html = quality(accept, "text/html", &[]).unwrap_or(-1.0);
+    html > quality(accept, "text/plain", &[]).unwrap_or(0.0)
 }
 
 /// The path of the page that sent the form, from `Referer`; never another site, so no open redirect.

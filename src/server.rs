@@ -5,7 +5,7 @@
 //! the request's future, so `file_uploads_in_progress` goes back down at once. (`poem::Server` keeps
 //! driving an abandoned request to its end.)
 
-use std::{convert::Infallible, future::Future, sync::Arc, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
@@ -16,12 +16,26 @@ use poem::{
     web::{LocalAddr, RemoteAddr},
     Endpoint, Request,
 };
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 
-use crate::{app, state::AppState};
+use crate::{app, state::AppState, traffic::Traffic};
 
-/// Serves [`app`] on `listener` until `shutdown` completes. Then it stops accepting (new connections
-/// are refused), lets requests in flight finish for up to the longest upload plus five seconds, and
+/// Binds `address` with a deep accept queue: a classroom of clients connecting at once (or the load
+/// script's 2,000 uploads) would otherwise overflow the default 1,024 and wait a second to retry.
+pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(4096)
+}
+
+/// Serves [`app`] on `listener` until `shutdown` completes, with the traffic generator running when
+/// `--traffic` asks for it. Then it stops accepting (new connections are refused) and stops the
+/// generator, lets requests in flight finish for up to the longest upload plus five seconds, and
 /// returns.
 pub async fn serve(
     listener: TcpListener,
@@ -29,7 +43,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs_f64(state.config.upload_seconds.0.end() + 5.0);
+    let traffic_wanted = state.config.traffic;
     let app = Arc::new(app(state));
+    let traffic = traffic_wanted.then(|| Traffic::start(app.clone()));
     let local = LocalAddr(listener.local_addr()?.into());
     let connections = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
@@ -60,6 +76,9 @@ pub async fn serve(
         tokio::spawn(connection);
     }
     drop(listener);
+    if let Some(traffic) = traffic {
+        traffic.stop().await;
+    }
     if tokio::time::timeout(grace, connections.shutdown())
         .await
         .is_err()

@@ -27,7 +27,7 @@ pub struct Snapshot {
     pub uploads: Option<HistogramData>,
     /// `tour_response_seconds`, once the summary demo exists.
     pub responses: Option<SummaryData>,
-    /// `tour_response_histogram_seconds`: the summary's observations, also counted in buckets.
+    /// `tour_response_bucketed_seconds`: the summary's observations, also counted in buckets.
     pub response_buckets: Option<HistogramData>,
     /// The recent history of `tour_clicks_total`, oldest first.
     pub clicks_history: Vec<Point>,

@@ -5,11 +5,16 @@
 //! two apps in one test process never see each other's numbers.
 
 use prometheus::{
-    process_collector::ProcessCollector, Counter, CounterVec, Gauge, Histogram, HistogramOpts,
-    HistogramVec, IntGauge, Opts, Registry,
+    Counter, CounterVec, Gauge, Histogram, HistogramOpts, HistogramVec, IntGauge, Opts, Registry,
 };
 
-use crate::{config::Config, history::History, recent::Recent};
+use crate::{
+    config::Config,
+    history::History,
+    process_metrics::ProcessMetrics,
+    recent::Recent,
+    summary::{Summary, SummaryOpts},
+};
 
 /// The seed's buckets for `file_upload_duration_seconds`: one per second up to ten (`+Inf` is implied).
 pub const UPLOAD_BUCKETS: [f64; 10] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
@@ -42,6 +47,10 @@ pub struct Metrics {
     pub clicks: Counter,
     /// Gauge: the gauge demo's temperature.
     pub temperature: Gauge,
+    /// Summary: the summary demo's simulated response times, quantiles over a sliding window.
+    pub response: Summary,
+    /// Histogram: the same response times in buckets, for the histogram-versus-summary lesson.
+    pub response_histogram: Histogram,
     /// Counter: every request, by method, route pattern and status.
     pub http_requests: CounterVec,
     /// Histogram: every request's latency, by method and route pattern.
@@ -51,7 +60,7 @@ pub struct Metrics {
 impl AppState {
     /// Builds the state for `config`, with a fresh registry.
     pub fn new(config: Config) -> Self {
-        let metrics = Metrics::new().expect("the tour's metric names and buckets are valid");
+        let metrics = Metrics::new(&config).expect("the tour's metric names and buckets are valid");
         AppState {
             config,
             metrics,
@@ -63,7 +72,7 @@ impl AppState {
 
 impl Metrics {
     /// Creates every metric of the tour and registers it, with the process collector, on a new registry.
-    pub fn new() -> prometheus::Result<Self> {
+    pub fn new(config: &Config) -> prometheus::Result<Self> {
         let registry = Registry::new();
         let metrics = Metrics {
             file_upload_duration: Histogram::with_opts(
@@ -79,6 +88,18 @@ impl Metrics {
             )?,
             clicks: Counter::new("tour_clicks_total", "Clicks on the counter demo.")?,
             temperature: Gauge::new("tour_temperature_celsius", "The gauge demo's temperature.")?,
+            response: Summary::new(
+                SummaryOpts::new(
+                    "tour_response_seconds",
+                    "The summary demo's response times.",
+                )
+                .max_age(config.summary_max_age)
+                .age_buckets(config.summary_age_buckets),
+            )?,
+            response_histogram: Histogram::with_opts(HistogramOpts::new(
+                "tour_response_bucketed_seconds",
+                "The summary demo's response times again, in the default buckets, to compare.",
+            ))?,
             http_requests: CounterVec::new(
                 Opts::new(
                     "http_requests_total",
@@ -98,9 +119,11 @@ impl Metrics {
         r.register(Box::new(metrics.file_uploads_in_progress.clone()))?;
         r.register(Box::new(metrics.clicks.clone()))?;
         r.register(Box::new(metrics.temperature.clone()))?;
+        r.register(Box::new(metrics.response.clone()))?;
+        r.register(Box::new(metrics.response_histogram.clone()))?;
         r.register(Box::new(metrics.http_requests.clone()))?;
         r.register(Box::new(metrics.http_request_duration.clone()))?;
-        r.register(Box::new(ProcessCollector::for_self()))?;
+        r.register(Box::new(ProcessMetrics::for_self()))?;
         Ok(metrics)
     }
 }

@@ -42,7 +42,7 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         uploads_in_progress: scalar(&families, "file_uploads_in_progress"),
         uploads: histogram(&families, "file_upload_duration_seconds"),
         responses: summary(&families, "tour_response_seconds"),
-        response_buckets: histogram(&families, "tour_response_histogram_seconds"),
+        response_buckets: histogram(&families, "tour_response_bucketed_seconds"),
         clicks_history,
         temperature_history,
         recent_uploads: state.recent_uploads.values(),

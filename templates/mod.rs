@@ -127,7 +127,8 @@ pub fn action_form(action: &str, button: &str, field: Option<(&str, &str, &str)>
             @if let Some((name, label, value)) = field {
                 @let id = format!("{}-{}", action.trim_start_matches('/').replace('/', "-"), name);
                 label for=(id) { (label) }
-                input #(id) type="number" name=(name) value=(value) step="any" inputmode="decimal";
+                // Required: the browser asks for a number rather than send an empty field the route refuses.
+                input #(id) type="number" name=(name) value=(value) step="any" inputmode="decimal" required;
             }
             button type="submit" { (button) }
         }

@@ -12,7 +12,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
         "Histogram versus summary",
         html! {
             p.lead { "Every response time observed by " code { "POST /summary" } " goes into two metrics at once: the summary "
-                code { "tour_response_seconds" } " and the histogram " code { "tour_response_histogram_seconds" }
+                code { "tour_response_seconds" } " and the histogram " code { "tour_response_bucketed_seconds" }
                 ". Same observations, two ways of answering “how slow is the 90th percentile?”." }
             div.buttons {
                 (action_form("/summary", "Observe a random response time", None))
@@ -52,7 +52,7 @@ fn answers(snapshot: &Snapshot) -> Markup {
                         "and any quantile can be asked later." }
                 }
                 (None, _) => p.empty { "No observations yet: the summary " code { "tour_response_seconds" } " is not in /metrics." },
-                (Some(_), None) => p.empty { "The histogram " code { "tour_response_histogram_seconds" } " is not in /metrics yet, so there is nothing to compare with." },
+                (Some(_), None) => p.empty { "The histogram " code { "tour_response_bucketed_seconds" } " is not in /metrics yet, so there is nothing to compare with." },
                 _ => p.empty { "No observations yet: press a button above." },
             }
         }

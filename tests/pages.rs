@@ -131,19 +131,6 @@ async fn a_browser_form_with_its_field_in_the_body_comes_back_with_a_303() {
 }
 
 #[tokio::test]
-async fn an_empty_form_field_means_the_default_step() {
-    let (cli, state) = client();
-    let response = cli
-        .post("/counter")
-        .content_type("application/x-www-form-urlencoded")
-        .body("by=")
-        .send()
-        .await;
-    response.assert_status_is_ok();
-    assert_eq!(state.metrics.clicks.get(), 1.0);
-}
-
-#[tokio::test]
 async fn a_negative_step_from_a_form_is_refused_and_changes_nothing() {
     let (cli, state) = client();
     let response = cli

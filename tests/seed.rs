@@ -63,8 +63,15 @@ async fn seed_upload_then_metrics_shows_one_observation_in_eleven_buckets() {
 
 #[tokio::test]
 async fn a_client_that_hangs_up_mid_upload_leaves_no_upload_in_progress() {
-    let server = TestServer::start(fast_config()).await;
+    // Uploads that would take 30 s: only a cancelled request can end before the checks below give up.
+    let config = metrics_tour::config::Config {
+        upload_seconds: "30..30".parse().unwrap(),
+        ..metrics_tour::config::Config::default()
+    };
+    let server = TestServer::start(config).await;
     let gauge = server.state.metrics.file_uploads_in_progress.clone();
+    let runtime = tokio::runtime::Handle::current().metrics();
+    let tasks_before = runtime.num_alive_tasks();
 
     let mut clients = Vec::new();
     for _ in 0..5 {
@@ -96,6 +103,10 @@ async fn a_client_that_hangs_up_mid_upload_leaves_no_upload_in_progress() {
         sample(&exposition, "file_upload_duration_seconds_count"),
         Some(0.0)
     );
+    common::eventually("no task left behind", Duration::from_secs(5), async || {
+        runtime.num_alive_tasks() == tasks_before
+    })
+    .await;
 }
 
 #[tokio::test]

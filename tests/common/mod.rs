@@ -1,6 +1,9 @@
 //! The one helper every test file shares: build the app, start a real server, speak HTTP, skip loudly.
 #![allow(dead_code)] // each test file uses its own part of this helper
 
+pub mod docs;
+pub mod process;
+
 use std::{io::Write, net::SocketAddr, time::Duration};
 
 use metrics_tour::{config::Config, state::AppState};

@@ -1,0 +1,204 @@
+//! The OpenMetrics 1.0 text format, written from the gathered families.
+//!
+//! The `prometheus` crate only writes the older Prometheus text format, and OpenMetrics differs in
+//! ways a scraper notices: a counter's family is named without `_total` while its sample keeps it,
+//! `le` and `quantile` values have one canonical spelling (`1.0`, not `1`), an untyped family is
+//! `unknown`, and the exposition ends in `# EOF`. Prometheus asks for this format first when it scrapes.
+
+use std::fmt::Write;
+
+use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType};
+
+/// The content type of OpenMetrics 1.0, exactly as the specification spells it.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Writes `families` as one OpenMetrics exposition, `# EOF` included. Each family is written whole,
+/// in the order given, so families are never interleaved.
+pub fn encode(families: &[MetricFamily]) -> String {
+    let mut out = String::new();
+    for family in families {
+        write_family(&mut out, family);
+    }
+    out.push_str("# EOF\n");
+    out
+}
+
+fn write_family(out: &mut String, family: &MetricFamily) {
+    let kind = family.get_field_type();
+    let name = match kind {
+        MetricType::COUNTER => family
+            .name()
+            .strip_suffix("_total")
+            .unwrap_or(family.name()),
+        _ => family.name(),
+    };
+    let type_name = match kind {
+        MetricType::COUNTER => "counter",
+        MetricType::GAUGE => "gauge",
+        MetricType::HISTOGRAM => "histogram",
+        MetricType::SUMMARY => "summary",
+        MetricType::UNTYPED => "unknown",
+    };
+    // Writing to a String cannot fail, so the `fmt::Result`s below are ignored.
+    let _ = writeln!(out, "# TYPE {name} {type_name}");
+    if !family.help().is_empty() {
+        let _ = writeln!(out, "# HELP {name} {}", escape(family.help()));
+    }
+    for metric in family.get_metric() {
+        let sample = |out: &mut String, suffix: &str, extra: Option<(&str, f64)>, value: &str| {
+            write_sample(out, &format!("{name}{suffix}"), metric, extra, value);
+        };
+        match kind {
+            MetricType::COUNTER => {
+                sample(out, "_total", None, &float(metric.get_counter().value()))
+            }
+            MetricType::GAUGE => sample(out, "", None, &float(metric.get_gauge().value())),
+            MetricType::UNTYPED => sample(out, "", None, &float(metric.untyped.value())),
+            MetricType::HISTOGRAM => {
+                let histogram = metric.get_histogram();
+                let count = histogram.get_sample_count();
+                let mut has_inf = false;
+                for bucket in histogram.get_bucket() {
+                    let bound = bucket.upper_bound();
+                    has_inf |= bound == f64::INFINITY;
+                    sample(
+                        out,
+                        "_bucket",
+                        Some(("le", bound)),
+                        &bucket.cumulative_count().to_string(),
+                    );
+                }
+                // The crate leaves the +Inf bucket implicit; OpenMetrics requires it.
+                if !has_inf {
+                    sample(
+                        out,
+                        "_bucket",
+                        Some(("le", f64::INFINITY)),
+                        &count.to_string(),
+                    );
+                }
+                sample(out, "_count", None, &count.to_string());
+                sample(out, "_sum", None, &float(histogram.get_sample_sum()));
+            }
+            MetricType::SUMMARY => {
+                let summary = metric.get_summary();
+                for quantile in summary.get_quantile() {
+                    sample(
+                        out,
+                        "",
+                        Some(("quantile", quantile.quantile())),
+                        &float(quantile.value()),
+                    );
+                }
+                sample(out, "_sum", None, &float(summary.sample_sum()));
+                sample(out, "_count", None, &summary.sample_count().to_string());
+            }
+        }
+    }
+}
+
+/// One sample line: `name{labels} value [timestamp]`, with `extra` (`le` or `quantile`) last.
+fn write_sample(
+    out: &mut String,
+    name: &str,
+    metric: &Metric,
+    extra: Option<(&str, f64)>,
+    value: &str,
+) {
+    out.push_str(name);
+    let labels: Vec<(&str, String)> = metric
+        .get_label()
+        .iter()
+        .map(|pair: &LabelPair| (pair.name(), escape(pair.value())))
+        .chain(extra.map(|(label, bound)| (label, float(bound))))
+        .collect();
+    if !labels.is_empty() {
+        let rendered: Vec<String> = labels
+            .iter()
+            .map(|(label, value)| format!("{label}=\"{value}\""))
+            .collect();
+        let _ = write!(out, "{{{}}}", rendered.join(","));
+    }
+    let _ = write!(out, " {value}");
+    // OpenMetrics timestamps are seconds; the crate keeps milliseconds, 0 meaning "none".
+    let millis = metric.timestamp_ms();
+    if millis != 0 {
+        let _ = write!(
+            out,
+            " {}.{:03}",
+            millis.div_euclid(1000),
+            millis.rem_euclid(1000)
+        );
+    }
+    out.push('\n');
+}
+
+/// Escapes a HELP text or a label value: backslash, double quote and line feed, as the ABNF's
+/// `escaped-string` requires for both.
+fn escape(text: &str) -> String {
+    text.replace('\\', r"\\")
+        .replace('"', r#"\""#)
+        .replace('\n', r"\n")
+}
+
+/// A float as OpenMetrics spells it canonically: Go's shortest `%g` (an exponent below 1e-4 and from
+/// 1e6 up), with `.0` added to a whole number, and `NaN`, `+Inf`, `-Inf`. The canonical form is
+/// required for `le` and `quantile`, where one bound must always be one label value; using it for
+/// every float value too keeps floats distinguishable from the integer counts.
+fn float(value: f64) -> String {
+    match value {
+        v if v.is_nan() => return "NaN".to_owned(),
+        f64::INFINITY => return "+Inf".to_owned(),
+        f64::NEG_INFINITY => return "-Inf".to_owned(),
+        _ => {}
+    }
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("Rust's {:e} always writes an exponent");
+    let exponent: i32 = exponent.parse().expect("an integer exponent");
+    if !(-4..6).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exponent.abs());
+    }
+    let plain = value.to_string();
+    if plain.contains('.') {
+        plain
+    } else {
+        plain + ".0"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::float;
+
+    #[test]
+    fn le_and_quantile_values_follow_the_specifications_examples() {
+        let spec = [
+            (0.0, "0.0"),
+            (0.001, "0.001"),
+            (0.002, "0.002"),
+            (0.01, "0.01"),
+            (0.1, "0.1"),
+            (0.9, "0.9"),
+            (0.95, "0.95"),
+            (0.99, "0.99"),
+            (0.999, "0.999"),
+            (1.0, "1.0"),
+            (1.7, "1.7"),
+            (10.0, "10.0"),
+            (1e-10, "1e-10"),
+            (1e-9, "1e-09"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (100000.0, "100000.0"),
+            (1e6, "1e+06"),
+            (1e10, "1e+10"),
+            (f64::INFINITY, "+Inf"),
+        ];
+        for (value, expected) in spec {
+            assert_eq!(float(value), expected, "{value}");
+        }
+    }
+}

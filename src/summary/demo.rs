@@ -1,0 +1,44 @@
+//! `POST /summary`: the summary demo, observing response times with a long tail.
+//!
+//! Each value goes into the summary `tour_response_seconds` and, for the histogram-versus-summary
+//! lesson, into the histogram `tour_response_bucketed_seconds`: the same observations, two answers.
+
+use poem::{handler, web::Data, Body, Request, Response};
+use rand::Rng;
+
+use crate::{error::BadInput, params::Params, reply, state::AppState};
+
+/// `POST /summary[?value=V]`: observes `V` seconds, or a simulated response time, and says which.
+#[handler]
+pub async fn observe(
+    req: &Request,
+    body: Body,
+    Data(state): Data<&AppState>,
+) -> Result<Response, BadInput> {
+    let seconds = match Params::read(req, body).await?.number("value")? {
+        Some(value) if value < 0.0 => {
+            return Err(BadInput::Parameter(format!(
+                "value={value} is negative; a response time is 0 seconds or more"
+            )))
+        }
+        Some(value) => value,
+        None => simulated_response_seconds(&mut rand::rng()),
+    };
+    state.metrics.response.observe(seconds);
+    state.metrics.response_histogram.observe(seconds);
+    Ok(reply::updated(
+        req,
+        format!("observed {seconds} seconds in tour_response_seconds"),
+    ))
+}
+
+/// A response time from a log-normal distribution: a median of 100 ms and a long tail (p99 near
+/// 800 ms), so the quantiles sit visibly apart from the mean (about 150 ms).
+pub fn simulated_response_seconds(rng: &mut impl Rng) -> f64 {
+    const MEDIAN_SECONDS: f64 = 0.1;
+    const SPREAD: f64 = 0.9;
+    // Box-Muller: two uniform numbers make one standard normal one.
+    let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
+    let normal = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    MEDIAN_SECONDS * (SPREAD * normal).exp()
+}

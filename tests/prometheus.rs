@@ -1,0 +1,330 @@
+//! A real Prometheus (Debian's `prometheus`) scraping real tours: it scrapes OpenMetrics, every
+//! ```` ```promql ```` query in `docs/` answers, the rules in `docs/rules.yml` evaluate, and the
+//! three-instance lesson holds. Also `promtool check metrics` on a real scrape.
+
+mod common;
+
+use std::{
+    collections::BTreeSet,
+    net::SocketAddr,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use common::{
+    docs::{self, IN_ITS_OWN_TERMINAL},
+    process::{cargo_run_args, free_port, rewrite_ports, Tour},
+    require_program,
+};
+use serde_json::Value;
+
+/// A Prometheus server on a free port with its own scratch storage, both gone when dropped.
+struct Prometheus {
+    address: SocketAddr,
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Prometheus {
+    /// Starts Prometheus with `config` and waits until it says it is ready.
+    async fn start(config: &str) -> Prometheus {
+        let dir = std::env::temp_dir().join(format!("tour-prometheus-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("prometheus.yml"), config).unwrap();
+        let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let child = Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address={address}"))
+            .arg("--log.level=warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let prometheus = Prometheus {
+            address,
+            child,
+            dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if tokio::net::TcpStream::connect(address).await.is_ok()
+                && common::http(address, "GET", "/-/ready", &[], b"")
+                    .await
+                    .status
+                    == 200
+            {
+                return prometheus;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "prometheus never became ready on {address}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `GET path`, as JSON.
+    async fn get(&self, path: &str) -> Value {
+        let answer = common::http(self.address, "GET", path, &[], b"").await;
+        serde_json::from_slice(&answer.body).unwrap_or(Value::Null)
+    }
+
+    /// An instant query's result list (a scalar counts as one result).
+    async fn query(&self, promql: &str) -> Vec<Value> {
+        let answer = self
+            .get(&format!("/api/v1/query?query={}", percent_encode(promql)))
+            .await;
+        match &answer["data"]["result"] {
+            Value::Array(results) => results.clone(),
+            Value::Null => Vec::new(),
+            scalar => vec![scalar.clone()],
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// `docs/prometheus.yml` as the test runs it: scraping and evaluating every second, the tours at
+/// the ports they got, the rules file by its full path. Each rewrite must apply, so the docs file
+/// stays the one under test.
+fn derived_config(ports: &[(u16, u16)]) -> String {
+    let original = std::fs::read_to_string(docs::doc("prometheus.yml")).unwrap();
+    let rules = docs::doc("rules.yml");
+    let mut config = original.clone();
+    for (from, to) in [
+        ("scrape_interval: 5s", "scrape_interval: 1s".to_owned()),
+        (
+            "evaluation_interval: 5s",
+            "evaluation_interval: 1s".to_owned(),
+        ),
+        ("- rules.yml", format!("- {}", rules.display())),
+    ] {
+        assert!(
+            config.contains(from),
+            "docs/prometheus.yml no longer has `{from}`"
+        );
+        config = config.replace(from, &to);
+    }
+    for (from, _) in ports {
+        assert!(
+            config.contains(&format!("localhost:{from}")),
+            "docs/prometheus.yml has no localhost:{from}"
+        );
+    }
+    rewrite_ports(&config, ports)
+}
+
+/// The tours the docs start in their own terminals, by docs port: the single tour (given quick
+/// uploads unless the docs set a range) and the three instances with exactly the docs' flags.
+fn tours_from_docs() -> Vec<(u16, Tour)> {
+    docs::blocks("sh")
+        .iter()
+        .filter(|block| block.marker() == Some(IN_ITS_OWN_TERMINAL))
+        .flat_map(|block| {
+            block
+                .text
+                .lines()
+                .filter_map(cargo_run_args)
+                .collect::<Vec<_>>()
+        })
+        .map(|(port, mut args)| {
+            if !args.iter().any(|arg| arg == "--upload-seconds") {
+                args.extend(["--upload-seconds".to_owned(), "0..1".to_owned()]);
+            }
+            (port, Tour::spawn(&args))
+        })
+        .collect()
+}
+
+/// Polls `check` every 250 ms until it returns `Ok`, or returns its last `Err` at `deadline`.
+async fn until<T>(
+    deadline: Instant,
+    mut check: impl AsyncFnMut() -> Result<T, String>,
+) -> Result<T, String> {
+    loop {
+        match check().await {
+            Ok(value) => return Ok(value),
+            Err(error) if Instant::now() >= deadline => return Err(error),
+            Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+        }
+    }
+}
+
+fn first_value(results: &[Value]) -> Option<f64> {
+    results.first()?["value"][1].as_str()?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_scrapes_openmetrics_and_every_docs_query_answers() {
+    if require_program("prometheus", "prometheus").is_none() {
+        return;
+    }
+    let tours = tours_from_docs();
+    let docs_ports: BTreeSet<u16> = tours.iter().map(|(port, _)| *port).collect();
+    assert_eq!(
+        docs_ports,
+        BTreeSet::from([5000, 5001, 5002, 5003]),
+        "the tours docs/classroom.md starts"
+    );
+    let ports: Vec<(u16, u16)> = tours
+        .iter()
+        .map(|(from, tour)| (*from, tour.address.port()))
+        .collect();
+    let prometheus = Prometheus::start(&derived_config(&ports)).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+
+    // Every target is up, scraped at the address it was given.
+    let expected: BTreeSet<String> = tours
+        .iter()
+        .map(|(_, tour)| format!("http://{}/metrics", tour.address))
+        .collect();
+    until(deadline, async || {
+        let targets = prometheus.get("/api/v1/targets").await;
+        let active = targets["data"]["activeTargets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let up: BTreeSet<String> = active
+            .iter()
+            .filter(|target| target["health"] == "up")
+            .filter_map(|target| target["scrapeUrl"].as_str().map(str::to_owned))
+            .collect();
+        if up == expected {
+            Ok(())
+        } else {
+            Err(format!(
+                "targets up {up:?}, expected {expected:?}: {targets}"
+            ))
+        }
+    })
+    .await
+    .unwrap();
+
+    // Scraped as OpenMetrics: the tours sent it, and Prometheus keeps the counter's metadata under
+    // the OpenMetrics family name, without `_total`.
+    for (port, tour) in &tours {
+        assert!(
+            tour.log().contains(
+                "content_type=\"application/openmetrics-text; version=1.0.0; charset=utf-8\""
+            ),
+            "the tour docs put on port {port} never sent OpenMetrics:\n{}",
+            tour.log()
+        );
+    }
+    let metadata = until(deadline, async || {
+        let metadata = prometheus
+            .get("/api/v1/targets/metadata?metric=tour_clicks")
+            .await;
+        match metadata["data"].as_array() {
+            Some(entries) if !entries.is_empty() => Ok(entries.clone()),
+            _ => Err(format!(
+                "no metadata for the family tour_clicks: {metadata}"
+            )),
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        metadata.iter().all(|entry| entry["type"] == "counter"),
+        "{metadata:?}"
+    );
+    until(deadline, async || {
+        let clicks = prometheus.query("tour_clicks_total").await;
+        if clicks.len() == 4 {
+            Ok(())
+        } else {
+            Err(format!("tour_clicks_total: {clicks:?}"))
+        }
+    })
+    .await
+    .unwrap();
+
+    // Every query in the docs answers, once enough has been scraped.
+    let mut failures = Vec::new();
+    for block in docs::blocks("promql") {
+        let query = block.text.trim();
+        let answered = until(deadline, async || {
+            let results = prometheus.query(query).await;
+            if results.is_empty() {
+                Err(format!("{}: `{query}` returned nothing", block.place))
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        if let Err(failure) = answered {
+            failures.push(failure);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // The lesson: the fleet's p90 from summed buckets is far above the average of the three p90s.
+    let queries: Vec<String> = docs::blocks("promql")
+        .into_iter()
+        .map(|block| block.text)
+        .collect();
+    let fleet = queries
+        .iter()
+        .find(|query| {
+            query.starts_with("histogram_quantile(0.9, sum by (le)") && query.contains("tour-fleet")
+        })
+        .expect("the fleet's p90 query in docs/exercises.md");
+    let averaged = queries
+        .iter()
+        .find(|query| {
+            query.starts_with("avg(histogram_quantile(0.9") && query.contains("tour-fleet")
+        })
+        .expect("the averaged p90s query in docs/exercises.md");
+    until(deadline, async || {
+        let fleet_p90 = first_value(&prometheus.query(fleet).await).unwrap_or(f64::NAN);
+        let averaged_p90 = first_value(&prometheus.query(averaged).await).unwrap_or(f64::NAN);
+        if fleet_p90 > 7.0 && averaged_p90 < fleet_p90 - 2.0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "fleet p90 {fleet_p90}, average of the instances' p90s {averaged_p90}"
+            ))
+        }
+    })
+    .await
+    .unwrap();
+
+    // The alert in docs/rules.yml is loaded and evaluated.
+    let rules = prometheus.get("/api/v1/rules").await;
+    let rules = rules["data"]["groups"][0]["rules"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        rules
+            .iter()
+            .any(|rule| rule["name"] == "SlowUploads" && rule["health"] == "ok"),
+        "{rules:?}"
+    );
+}
