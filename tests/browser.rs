@@ -50,6 +50,11 @@ async fn in_chromium_every_page_loads_cleanly_clicks_count_and_curl_changes_appe
     for upload in uploads {
         assert_eq!(upload.await.unwrap().status, 200);
     }
+    // And response times, so the summary and versus pages have quantiles to compare.
+    for _ in 0..40 {
+        let observed = server.request("POST", "/summary", &[], b"").await;
+        assert_eq!(observed.status, 200, "{}", observed.text());
+    }
     every_page_loads_with_no_console_error(&browser, &server).await;
     browser.close().await.unwrap();
 

@@ -168,3 +168,22 @@ async fn a_tour_page_answers_get_only() {
     response.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     response.assert_header(header::ALLOW, "GET");
 }
+
+#[tokio::test]
+async fn the_summary_and_versus_pages_show_the_quantiles_in_metrics() {
+    let (cli, _) = client();
+    for value in ["0.1", "0.2", "0.4"] {
+        cli.post(format!("/summary?value={value}"))
+            .send()
+            .await
+            .assert_status_is_ok();
+    }
+    let metrics = body(cli.get("/metrics").send().await).await;
+    let median = common::sample(&metrics, "tour_response_seconds{quantile=\"0.5\"}").unwrap();
+    let shown = format!(r#"<th scope="row">0.5</th><td>{median:.3}</td>"#);
+    let summary = body(cli.get("/tour/summary").send().await).await;
+    assert!(summary.contains(&shown), "{shown} not in {summary}");
+    let versus = body(cli.get("/tour/versus").send().await).await;
+    assert!(versus.contains(&shown), "{shown} not in {versus}");
+    assert!(versus.contains("The same 3 observations"));
+}
