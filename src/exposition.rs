@@ -77,7 +77,7 @@ pub fn selected_families(state: &AppState, query: &str) -> Vec<MetricFamily> {
 
 /// True when `name` is `family` or one of the sample names a family of that name exposes; a
 /// counter's OpenMetrics family name (`tour_clicks` for `tour_clicks_total`) counts too.
-fn names_family(name: &str, family: &str) -> bool {
+pub fn names_family(name: &str, family: &str) -> bool {
     let sample = name
         .strip_prefix(family)
         .is_some_and(|suffix| matches!(suffix, "" | "_bucket" | "_sum" | "_count"));

@@ -158,8 +158,7 @@ pub fn lines_of<'a>(exposition: &'a str, family: &str) -> Vec<&'a str> {
                 .or_else(|| line.strip_prefix("# TYPE "))
                 .unwrap_or(line);
             let name = name.split([' ', '{']).next().unwrap_or("");
-            name.strip_prefix(family)
-                .is_some_and(|rest| matches!(rest, "" | "_bucket" | "_sum" | "_count"))
+            crate::exposition::names_family(name, family)
         })
         .collect()
 }
