@@ -1,5 +1,5 @@
-//! The recent history of the counter and the gauge, so their charts show "only goes up" and "goes
-//! up and down".
+//! The recent history of the counter, the gauge and the summary's quantiles, so their charts show
+//! "only goes up", "goes up and down", and quantiles moving as the window slides.
 //!
 //! Prometheus keeps history by scraping; the tour keeps a little of its own so a page makes sense
 //! without a Prometheus server. It samples lazily, whenever a page is built (a page open in a
@@ -14,7 +14,7 @@ use std::{
 
 use crate::snapshot::Point;
 
-/// A bounded ring of `(when, clicks, temperature)` samples; cloning shares it.
+/// A bounded ring of samples of the counter, the gauge and the quantiles; cloning shares it.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     samples: Arc<Mutex<VecDeque<Sample>>>,
@@ -25,6 +25,19 @@ struct Sample {
     at: Instant,
     clicks: f64,
     temperature: f64,
+    quantiles: [f64; QUANTILES],
+}
+
+/// The summary's quantiles kept in the history: 0.5, 0.9 and 0.99, as the contract exposes them.
+const QUANTILES: usize = 3;
+
+/// What [`History::recent`] returns: each value's points, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct Recent {
+    pub clicks: Vec<Point>,
+    pub temperature: Vec<Point>,
+    /// One series per quantile, in the order recorded; `NaN` points (an empty window) are left out.
+    pub quantiles: [Vec<Point>; QUANTILES],
 }
 
 impl History {
@@ -35,12 +48,14 @@ impl History {
 
     /// Records the values just read from the registry. Within a second of the last point it
     /// replaces that point, so the chart's last point is always the value on the page.
-    pub fn record(&self, clicks: f64, temperature: f64) {
+    /// `quantiles` are the summary's values, `NaN` where its window is empty.
+    pub fn record(&self, clicks: f64, temperature: f64, quantiles: [f64; QUANTILES]) {
         let now = Instant::now();
         let sample = Sample {
             at: now,
             clicks,
             temperature,
+            quantiles,
         };
         let mut samples = self
             .samples
@@ -63,29 +78,28 @@ impl History {
         }
     }
 
-    /// The points of the last [`History::WINDOW`], oldest first: `(clicks, temperature)`.
-    pub fn recent(&self) -> (Vec<Point>, Vec<Point>) {
+    /// The points of the last [`History::WINDOW`], oldest first.
+    pub fn recent(&self) -> Recent {
         let now = Instant::now();
         let samples = self
             .samples
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        samples
-            .iter()
-            .filter(|sample| now.duration_since(sample.at) <= Self::WINDOW)
-            .map(|sample| {
-                let seconds_ago = now.duration_since(sample.at).as_secs_f64();
-                (
-                    Point {
-                        seconds_ago,
-                        value: sample.clicks,
-                    },
-                    Point {
-                        seconds_ago,
-                        value: sample.temperature,
-                    },
-                )
-            })
-            .unzip()
+        let mut recent = Recent::default();
+        for sample in samples.iter() {
+            let seconds_ago = now.duration_since(sample.at).as_secs_f64();
+            if seconds_ago > Self::WINDOW.as_secs_f64() {
+                continue;
+            }
+            let point = |value| Point { seconds_ago, value };
+            recent.clicks.push(point(sample.clicks));
+            recent.temperature.push(point(sample.temperature));
+            for (series, value) in recent.quantiles.iter_mut().zip(sample.quantiles) {
+                if !value.is_nan() {
+                    series.push(point(value));
+                }
+            }
+        }
+        recent
     }
 }

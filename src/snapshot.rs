@@ -33,6 +33,8 @@ pub struct Snapshot {
     pub clicks_history: Vec<Point>,
     /// The recent history of `tour_temperature_celsius`, oldest first.
     pub temperature_history: Vec<Point>,
+    /// The recent history of each of the summary's quantiles: `(quantile, points)`.
+    pub quantile_history: Vec<(f64, Vec<Point>)>,
     /// The exact durations of the most recent uploads, kept beside the histogram to show its error.
     pub recent_uploads: Vec<f64>,
     /// The summary's sliding window, in seconds (`--summary-max-age`).

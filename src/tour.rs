@@ -27,10 +27,23 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
     let families = state.metrics.registry.gather();
     let clicks = scalar(&families, "tour_clicks_total");
     let temperature = scalar(&families, "tour_temperature_celsius");
+    let responses = summary(&families, "tour_response_seconds");
+    let quantile_values = responses.as_ref().map_or([f64::NAN; 3], |summary| {
+        let mut values = [f64::NAN; 3];
+        for (value, (_, read)) in values.iter_mut().zip(&summary.quantiles) {
+            *value = *read;
+        }
+        values
+    });
     if let (Some(clicks), Some(temperature)) = (clicks, temperature) {
-        state.history.record(clicks, temperature);
+        state.history.record(clicks, temperature, quantile_values);
     }
-    let (clicks_history, temperature_history) = state.history.recent();
+    let recent = state.history.recent();
+    let quantile_history = responses
+        .iter()
+        .flat_map(|summary| summary.quantiles.iter().map(|(q, _)| *q))
+        .zip(recent.quantiles)
+        .collect();
     let mut exposition = Vec::new();
     TextEncoder::new()
         .encode(&families, &mut exposition)
@@ -41,10 +54,11 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         temperature,
         uploads_in_progress: scalar(&families, "file_uploads_in_progress"),
         uploads: histogram(&families, "file_upload_duration_seconds"),
-        responses: summary(&families, "tour_response_seconds"),
+        responses,
         response_buckets: histogram(&families, "tour_response_bucketed_seconds"),
-        clicks_history,
-        temperature_history,
+        clicks_history: recent.clicks,
+        temperature_history: recent.temperature,
+        quantile_history,
         recent_uploads: state.recent_uploads.values(),
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
         exposition: String::from_utf8_lossy(&exposition).into_owned(),

@@ -15,24 +15,38 @@ const BOTTOM: f64 = 210.0;
 /// A step chart of a value over the last `window` seconds, now at the right: a counter's steps only
 /// climb, a gauge's go both ways.
 pub fn history(id: &str, label: &str, points: &[Point], window: f64) -> Markup {
-    let (low, high) = range(points.iter().map(|point| point.value));
+    over_time(id, label, &[(String::new(), points)], window)
+}
+
+/// Step lines of several named values over the last `window` seconds on one scale, with a legend
+/// when there is more than one: the summary's quantiles moving as its window slides.
+pub fn over_time(id: &str, label: &str, series: &[(String, &[Point])], window: f64) -> Markup {
+    let (low, high) = range(
+        series
+            .iter()
+            .flat_map(|(_, points)| points.iter().map(|p| p.value)),
+    );
     let x = |seconds_ago: f64| RIGHT - (RIGHT - LEFT) * (seconds_ago / window).clamp(0.0, 1.0);
     let y = |value: f64| BOTTOM - (BOTTOM - TOP) * (value - low) / (high - low);
-    let mut path = Vec::new();
-    for (i, point) in points.iter().enumerate() {
-        if i > 0 {
-            // Hold the previous value until this point: the value changed in a step.
-            path.push(format!(
-                "{:.1},{:.1}",
-                x(point.seconds_ago),
-                y(points[i - 1].value)
-            ));
+    let path = |points: &[Point]| {
+        let mut path = Vec::new();
+        for (i, point) in points.iter().enumerate() {
+            if i > 0 {
+                // Hold the previous value until this point: the value changed in a step.
+                path.push(format!(
+                    "{:.1},{:.1}",
+                    x(point.seconds_ago),
+                    y(points[i - 1].value)
+                ));
+            }
+            path.push(format!("{:.1},{:.1}", x(point.seconds_ago), y(point.value)));
         }
-        path.push(format!("{:.1},{:.1}", x(point.seconds_ago), y(point.value)));
-    }
-    if let Some(last) = points.last() {
-        path.push(format!("{:.1},{:.1}", RIGHT, y(last.value)));
-    }
+        if let Some(last) = points.last() {
+            path.push(format!("{:.1},{:.1}", RIGHT, y(last.value)));
+        }
+        path.join(" ")
+    };
+    let empty = series.iter().all(|(_, points)| points.is_empty());
     html! {
         figure.chart #(id) data-live {
             svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(label) {
@@ -43,10 +57,25 @@ pub fn history(id: &str, label: &str, points: &[Point], window: f64) -> Markup {
                 text.tick x=(LEFT - 10.0) y=(BOTTOM) text-anchor="end" { (tick(low)) }
                 text.tick x=(LEFT) y=(BOTTOM + 36.0) text-anchor="start" { (window.round()) " s ago" }
                 text.tick x=(RIGHT) y=(BOTTOM + 36.0) text-anchor="end" { "now" }
-                @if points.is_empty() {
+                @if empty {
                     text.tick x=((LEFT + RIGHT) / 2.0) y=((TOP + BOTTOM) / 2.0) text-anchor="middle" { "no history yet" }
-                } @else {
-                    polyline.series points=(path.join(" ")) {}
+                }
+                @for (i, (_, points)) in series.iter().enumerate() {
+                    @if !points.is_empty() {
+                        polyline class={ "series series-" (i) } points=(path(points)) {}
+                    }
+                }
+            }
+            @if series.len() > 1 {
+                ul.legend {
+                    @for (i, (name, _)) in series.iter().enumerate() {
+                        li {
+                            svg viewBox="0 0 40 10" aria-hidden="true" {
+                                line class={ "series series-" (i) } x1="0" y1="5" x2="40" y2="5" {}
+                            }
+                            (name)
+                        }
+                    }
                 }
             }
             figcaption { (label) }

@@ -3,7 +3,10 @@
 
 use maud::{html, Markup};
 
-use super::{action_form, command, family_lines, layout, promql, rounded, section, Snapshot};
+use super::{
+    action_form, chart, command, family_lines, layout, promql, rounded, section, Snapshot,
+};
+use crate::history::History;
 use crate::snapshot::SummaryData;
 
 /// The summary's lesson, on `tour_response_seconds`.
@@ -24,6 +27,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (command(&format!("curl -X POST {origin}/summary")))
                 (command(&format!("curl -X POST '{origin}/summary?value=0.25'")))
                 (quantiles(snapshot.responses.as_ref(), snapshot.summary_window_seconds))
+                (quantiles_over_time(snapshot))
             }))
             (section("Why you cannot average them", html! {
                 p { "A quantile is a fact about one set of observations. Suppose one instance served many fast "
@@ -85,4 +89,20 @@ pub fn quantiles(summary: Option<&SummaryData>, window_seconds: f64) -> Markup {
             }
         }
     }
+}
+
+/// The quantiles as they moved over the last two minutes: each step is a new observation, or an
+/// old piece of the window sliding out.
+fn quantiles_over_time(snapshot: &Snapshot) -> Markup {
+    let series: Vec<(String, &[crate::snapshot::Point])> = snapshot
+        .quantile_history
+        .iter()
+        .map(|(q, points)| (format!("quantile {q}"), points.as_slice()))
+        .collect();
+    chart::over_time(
+        "summary-chart",
+        "tour_response_seconds quantiles over the last two minutes (seconds)",
+        &series,
+        History::WINDOW.as_secs_f64(),
+    )
 }

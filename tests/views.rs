@@ -168,6 +168,46 @@ fn the_summary_page_shows_its_quantiles_over_the_window() {
 }
 
 #[test]
+fn the_summary_page_charts_each_quantile_over_time_with_a_legend() {
+    let series = |values: [f64; 2]| {
+        vec![
+            Point {
+                seconds_ago: 30.0,
+                value: values[0],
+            },
+            Point {
+                seconds_ago: 0.0,
+                value: values[1],
+            },
+        ]
+    };
+    let snapshot = Snapshot {
+        quantile_history: vec![
+            (0.5, series([0.1, 0.2])),
+            (0.9, series([0.4, 0.5])),
+            (0.99, Vec::new()),
+        ],
+        ..snapshot()
+    };
+    let page = templates::summary::page(&snapshot).into_string();
+    let chart = &page[page
+        .find(r#"id="summary-chart""#)
+        .expect("a quantile chart")..];
+    assert_eq!(
+        chart.matches("<polyline").count(),
+        2,
+        "one line per quantile with points"
+    );
+    for legend in ["quantile 0.5", "quantile 0.9", "quantile 0.99"] {
+        assert!(chart.contains(legend), "{legend} missing from the legend");
+    }
+    assert!(
+        chart.contains(">0.50<") && chart.contains(">0.10<"),
+        "the scale spans every quantile"
+    );
+}
+
+#[test]
 fn the_versus_page_puts_the_two_answers_side_by_side() {
     let snapshot = Snapshot {
         responses: Some(SummaryData {
