@@ -20,8 +20,14 @@ impl Tour {
     /// line that says where it listens. Its exposition logs at debug level, so tests can read which
     /// format each scrape was given.
     pub fn spawn(args: &[String]) -> Tour {
+        Tour::spawn_with_env(args, &[])
+    }
+
+    /// [`Tour::spawn`] with extra environment variables, as a container image sets them.
+    pub fn spawn_with_env(args: &[String], env: &[(&str, &str)]) -> Tour {
         let mut child = Command::new(env!("CARGO_BIN_EXE_metrics-tour"))
             .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info,metrics_tour::exposition=debug")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
