@@ -20,7 +20,7 @@ use prometheus::{
 /// How long one reading of `/proc` is reused.
 const FRESH_FOR: Duration = Duration::from_secs(1);
 
-/// The process collector, collected at most once per [`FRESH_FOR`].
+/// The process collector, collected at most once a second.
 pub struct ProcessMetrics {
     collector: ProcessCollector,
     last: Mutex<Option<(Instant, Vec<MetricFamily>)>>,

@@ -61,7 +61,7 @@ impl Drop for Traffic {
     }
 }
 
-/// Visits per second `elapsed` into the run: a sine wave around [`MEAN_RATE`].
+/// Visits per second `elapsed` into the run: a sine wave around the mean rate.
 pub fn rate_at(elapsed: Duration) -> f64 {
     let phase = TAU * elapsed.as_secs_f64() / CYCLE.as_secs_f64();
     MEAN_RATE * (1.0 + SWING * phase.sin())
