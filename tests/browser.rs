@@ -150,7 +150,7 @@ async fn every_page_loads_with_no_console_error(browser: &Client, server: &TestS
         std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
         assert_no_console_error(browser, path).await;
     }
-    eprintln!("screenshots written to {}", folder.display());
+    common::say(&format!("screenshots written to {}", folder.display()));
 }
 
 /// Opens `path` and waits until its script has refreshed the live values once, which proves the

@@ -142,11 +142,11 @@ async fn every_sh_block_in_docs_runs_against_spawned_tours_and_succeeds() {
     for block in &blocks {
         let outcome = match block.marker() {
             Some(NOT_RUN) => {
-                eprintln!(
+                common::say(&format!(
                     "not run: {} ({})",
                     block.place,
                     block.text.lines().next().unwrap()
-                );
+                ));
                 Ok(())
             }
             Some(IN_ITS_OWN_TERMINAL) => check_long_running(block).await,

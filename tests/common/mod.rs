@@ -211,14 +211,16 @@ pub fn require_program(program: &str, package: &str) -> Option<std::path::PathBu
         if std::env::var("TOUR_REQUIRE_E2E").as_deref() == Ok("1") {
             panic!("{message}, and TOUR_REQUIRE_E2E=1 requires it");
         }
-        // Written straight to stderr, past the test harness's capture, so a skip is never silent.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {}: {message}",
-            std::thread::current().name().unwrap_or("test")
-        );
+        let test = std::thread::current().name().unwrap_or("test").to_owned();
+        say(&format!("SKIPPED {test}: {message}"));
     }
     found
+}
+
+/// Writes a line straight to stderr, past the test harness's capture, so that a skip or a
+/// screenshot's folder is seen even when the test passes.
+pub fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Reads one sample's value from an exposition, `None` when the line is absent.
