@@ -20,8 +20,9 @@
 //! - [`server`]: serving on a listener, and the graceful shutdown.
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //! - [`tour`]: the browser tour's pages, each built from a [`snapshot`] of the registry and a view in
-//!   [`templates`]; [`history`] keeps the counter's and gauge's recent values for their charts, and
-//!   [`recent`] the exact upload times the histogram page compares with its estimate.
+//!   [`templates`]; [`history`] keeps the recent values of the counter, the gauge and the summary's
+//!   quantiles for their charts, and [`recent`] the exact upload times the histogram page compares
+//!   with its estimate.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
