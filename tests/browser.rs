@@ -171,17 +171,23 @@ async fn open(browser: &Client, server: &TestServer, path: &str) {
 }
 
 async fn text(browser: &Client, id: &str) -> String {
-    let element = browser.find(Locator::Id(id)).await.unwrap();
-    element.text().await.unwrap()
+    try_text(browser, id)
+        .await
+        .unwrap_or_else(|| panic!("no #{id} on the page"))
+}
+
+/// The text of element `id`, or `None` while the page that has it is still loading (after a form's
+/// 303, say) or is being replaced.
+async fn try_text(browser: &Client, id: &str) -> Option<String> {
+    let element = browser.find(Locator::Id(id)).await.ok()?;
+    element.text().await.ok()
 }
 
 /// Waits, well within the two seconds a live value may take, until element `id` shows `expected`.
 async fn wait_for_text(browser: &Client, id: &str, expected: &str) {
-    let mut last = String::new();
     let what = format!("#{id} to show {expected}");
     eventually(&what, Duration::from_secs(3), async || {
-        last = text(browser, id).await;
-        last == expected
+        try_text(browser, id).await.as_deref() == Some(expected)
     })
     .await;
 }
