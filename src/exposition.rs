@@ -29,11 +29,7 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
             openmetrics::encode(&families).into_bytes(),
         )
     } else {
-        let mut body = Vec::new();
-        TextEncoder::new()
-            .encode(&families, &mut body)
-            .expect("writing to a Vec cannot fail");
-        (TEXT_CONTENT_TYPE, body)
+        (TEXT_CONTENT_TYPE, text_format(&families).into_bytes())
     };
     tracing::debug!(content_type, families = families.len(), "exposition");
     let response = Response::builder()
@@ -46,6 +42,15 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
     } else {
         response
     }
+}
+
+/// `families` in the Prometheus text format, as `GET /metrics` answers by default.
+pub fn text_format(families: &[MetricFamily]) -> String {
+    let mut text = Vec::new();
+    TextEncoder::new()
+        .encode(families, &mut text)
+        .expect("writing to a Vec cannot fail");
+    String::from_utf8(text).expect("the text format is UTF-8")
 }
 
 /// True when `accept` ranks OpenMetrics above zero and no lower than the text format. Prometheus

@@ -8,9 +8,9 @@ use poem::{
     web::Data,
     Request, Response,
 };
-use prometheus::{Encoder, TextEncoder};
 
 use crate::{
+    exposition,
     snapshot::{histogram, scalar, summary, Snapshot},
     state::AppState,
     templates,
@@ -44,10 +44,6 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         .flat_map(|summary| summary.quantiles.iter().map(|(q, _)| *q))
         .zip(recent.quantiles)
         .collect();
-    let mut exposition = Vec::new();
-    TextEncoder::new()
-        .encode(&families, &mut exposition)
-        .expect("writing to a Vec cannot fail");
     Snapshot {
         origin: origin(req),
         clicks,
@@ -61,7 +57,7 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         quantile_history,
         recent_uploads: state.recent_uploads.values(),
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
-        exposition: String::from_utf8_lossy(&exposition).into_owned(),
+        exposition: exposition::text_format(&families),
     }
 }
 
