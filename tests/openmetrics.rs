@@ -183,7 +183,7 @@ async fn prometheus_scrape_headers_get_openmetrics_with_every_family_once() {
             .await;
         response.assert_status_is_ok();
         response.assert_content_type(CONTENT_TYPE);
-        let text = response.0.into_body().into_string().await.unwrap();
+        let text = common::body(response).await;
         assert!(text.ends_with("\n# EOF\n"), "{text}");
         assert!(
             text.contains("# TYPE tour_clicks counter\n"),
@@ -227,7 +227,7 @@ async fn a_plain_client_gets_the_text_format() {
         }
         let response = request.send().await;
         response.assert_content_type(metrics_tour::exposition::TEXT_CONTENT_TYPE);
-        let text = response.0.into_body().into_string().await.unwrap();
+        let text = common::body(response).await;
         assert!(!text.contains("# EOF"), "{accept:?}");
     }
 }
@@ -236,25 +236,15 @@ async fn a_plain_client_gets_the_text_format() {
 async fn name_filtering_keeps_the_same_families_in_both_formats() {
     let (client, _) = common::client();
     let query = "/metrics?name[]=tour_clicks_total&name[]=file_upload_duration_seconds_bucket";
-    let text = client
-        .get(query)
-        .send()
-        .await
-        .0
-        .into_body()
-        .into_string()
-        .await
-        .unwrap();
-    let openmetrics = client
-        .get(query)
-        .header(header::ACCEPT, PROMETHEUS_ACCEPT)
-        .send()
-        .await
-        .0
-        .into_body()
-        .into_string()
-        .await
-        .unwrap();
+    let text = common::body(client.get(query).send().await).await;
+    let openmetrics = common::body(
+        client
+            .get(query)
+            .header(header::ACCEPT, PROMETHEUS_ACCEPT)
+            .send()
+            .await,
+    )
+    .await;
     let types = |exposition: &str| -> Vec<String> {
         exposition
             .lines()
@@ -277,16 +267,14 @@ async fn name_filtering_keeps_the_same_families_in_both_formats() {
         ]
     );
     // The OpenMetrics family name selects the same family.
-    let by_family = client
-        .get("/metrics?name[]=tour_clicks")
-        .header(header::ACCEPT, PROMETHEUS_ACCEPT)
-        .send()
-        .await
-        .0
-        .into_body()
-        .into_string()
-        .await
-        .unwrap();
+    let by_family = common::body(
+        client
+            .get("/metrics?name[]=tour_clicks")
+            .header(header::ACCEPT, PROMETHEUS_ACCEPT)
+            .send()
+            .await,
+    )
+    .await;
     assert_eq!(types(&by_family), ["tour_clicks counter"]);
 }
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::client;
+use common::{body, client};
 use poem::http::{header, StatusCode};
 
 const PAGES: [&str; 7] = [
@@ -14,10 +14,6 @@ const PAGES: [&str; 7] = [
     "/tour/versus",
     "/tour/anatomy",
 ];
-
-async fn body(response: poem::test::TestResponse) -> String {
-    response.0.into_body().into_string().await.unwrap()
-}
 
 #[tokio::test]
 async fn every_page_is_html_under_a_policy_that_forbids_outside_sources() {

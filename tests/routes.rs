@@ -84,7 +84,7 @@ async fn summary_observes_a_given_or_simulated_response_time() {
         .await;
     let answer = cli.post("/summary").send().await;
     answer.assert_status_is_ok();
-    let text = answer.0.into_body().into_string().await.unwrap();
+    let text = common::body(answer).await;
     let simulated: f64 = text
         .strip_prefix("observed ")
         .and_then(|t| t.split(' ').next())
@@ -163,7 +163,7 @@ async fn metrics_has_the_text_content_type_and_every_tour_family() {
     let answer = cli.get("/metrics").send().await;
     answer.assert_status_is_ok();
     answer.assert_content_type("text/plain; version=0.0.4; charset=utf-8");
-    let text = answer.0.into_body().into_string().await.unwrap();
+    let text = common::body(answer).await;
     for family in [
         "file_upload_duration_seconds histogram",
         "file_uploads_in_progress gauge",
@@ -186,7 +186,7 @@ async fn name_filter_keeps_only_the_families_asked_for() {
         .get("/metrics?name[]=tour_clicks_total&name%5B%5D=file_upload_duration_seconds_bucket")
         .send()
         .await;
-    let text = answer.0.into_body().into_string().await.unwrap();
+    let text = common::body(answer).await;
     let families: Vec<&str> = text
         .lines()
         .filter_map(|line| line.strip_prefix("# TYPE "))
@@ -210,15 +210,7 @@ async fn http_requests_are_labelled_by_route_pattern_never_by_raw_path() {
             .assert_status(StatusCode::NOT_FOUND);
     }
     cli.post("/counter").send().await.assert_status_is_ok();
-    let text = cli
-        .get("/metrics")
-        .send()
-        .await
-        .0
-        .into_body()
-        .into_string()
-        .await
-        .unwrap();
+    let text = common::body(cli.get("/metrics").send().await).await;
     assert!(
         text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 3"#),
         "{text}"

@@ -35,6 +35,11 @@ pub fn client() -> (TestClient<impl Endpoint<Output = Response>>, AppState) {
     (TestClient::new(app), state)
 }
 
+/// The whole body of a `TestClient` answer, as text.
+pub async fn body(response: poem::test::TestResponse) -> String {
+    response.0.into_body().into_string().await.unwrap()
+}
+
 /// The exposition, without the lines that change on every request (`http_*`, `process_*`).
 pub fn tour_exposition(state: &AppState) -> String {
     let families = state.metrics.registry.gather();
