@@ -49,10 +49,7 @@ pub fn tour_exposition(state: &AppState) -> String {
         if name.starts_with("http_") || name.starts_with("process_") {
             continue;
         }
-        let mut encoded = Vec::new();
-        prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &[family], &mut encoded)
-            .unwrap();
-        text.push_str(&String::from_utf8(encoded).unwrap());
+        text.push_str(&metrics_tour::exposition::text_format(&[family]));
     }
     text
 }
