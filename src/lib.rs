@@ -14,6 +14,7 @@
 //! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
 //! - [`accept`]: content negotiation, the `q` a client gives a format or a coding.
 //! - [`http_metrics`]: the middleware that counts and times every request.
+//! - [`labels`]: labels and cardinality, and the measurement that random paths add no series.
 //! - [`process_metrics`]: `process_*`, read from `/proc` at most once a second.
 //! - [`params`], [`error`] and [`reply`]: reading a route's parameters (query or form), refusing bad
 //!   input, and answering an update.
@@ -36,6 +37,7 @@ pub mod gauge;
 pub mod histogram;
 pub mod history;
 pub mod http_metrics;
+pub mod labels;
 pub mod openmetrics;
 pub mod params;
 pub mod process_metrics;
@@ -79,6 +81,17 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/tour/summary", only(Method::GET, tour::summary_page))
         .at("/tour/versus", only(Method::GET, tour::versus))
         .at("/tour/anatomy", only(Method::GET, tour::anatomy))
+        .at("/tour/labels", only(Method::GET, tour::labels_page))
+        .at("/tour/quiz", only(Method::GET, tour::quiz::page))
+        .at(
+            "/quiz/:id",
+            allow(
+                poem::RouteMethod::new()
+                    .get(tour::quiz::ask)
+                    .post(tour::quiz::judge),
+                "GET, POST",
+            ),
+        )
         .at("/static/tour.css", only(Method::GET, tour::css))
         .at("/static/tour.js", only(Method::GET, tour::js))
         .catch_error(not_found)
@@ -98,20 +111,32 @@ where
     E: IntoEndpoint,
     E::Endpoint: 'static,
 {
-    let allow = method.as_str().to_owned();
-    poem::RouteMethod::new()
-        .method(method, endpoint)
+    let allow_header = method.as_str().to_owned();
+    allow(
+        poem::RouteMethod::new().method(method, endpoint),
+        &allow_header,
+    )
+}
+
+/// Answers the methods `routes` has; any other gets 405 with `Allow: {methods}`.
+fn allow(routes: poem::RouteMethod, methods: &str) -> impl Endpoint<Output = Response> {
+    let methods = methods.to_owned();
+    routes
         .map_to_response()
         .catch_error(move |_: MethodNotAllowedError| {
-            let allow = allow.clone();
+            let methods = methods.clone();
             async move {
+                let hint = match methods.split_once(", ") {
+                    None => format!("; try curl -X {methods}"),
+                    Some(_) => String::new(),
+                };
                 let mut response = plain_text(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    format!("this route answers {allow} only (see Allow); try curl -X {allow}"),
+                    format!("this route answers {methods} only (see Allow){hint}"),
                 );
                 response.headers_mut().insert(
                     header::ALLOW,
-                    allow.parse().expect("a method is a valid header"),
+                    methods.parse().expect("methods are a valid header"),
                 );
                 response
             }

@@ -41,6 +41,25 @@ pub struct Snapshot {
     pub summary_window_seconds: f64,
     /// The whole exposition, as `GET /metrics` would answer it now.
     pub exposition: String,
+    /// Every series of `http_requests_total`, for the labels lesson.
+    pub http_requests: Vec<Series>,
+}
+
+/// One series of a labelled counter or gauge: its label pairs, in the exposition's order, and its value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+impl Series {
+    /// The value of the label `name`, if the series has it.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// A histogram's samples: cumulative counts per finite upper bound, then `_sum` and `_count`.
@@ -167,6 +186,30 @@ pub fn scalar(families: &[MetricFamily], name: &str) -> Option<f64> {
         MetricType::GAUGE => Some(metric.get_gauge().value()),
         _ => None,
     }
+}
+
+/// Every series of a counter or gauge family, labelled or not.
+pub fn series(families: &[MetricFamily], name: &str) -> Vec<Series> {
+    let Some(family) = family(families, name) else {
+        return Vec::new();
+    };
+    let counter = family.get_field_type() == MetricType::COUNTER;
+    family
+        .get_metric()
+        .iter()
+        .map(|metric| Series {
+            labels: metric
+                .get_label()
+                .iter()
+                .map(|pair| (pair.name().to_owned(), pair.value().to_owned()))
+                .collect(),
+            value: if counter {
+                metric.get_counter().value()
+            } else {
+                metric.get_gauge().value()
+            },
+        })
+        .collect()
 }
 
 /// The samples of an unlabelled histogram.

@@ -1,6 +1,9 @@
 //! The browser tour's pages: each handler gathers the registry into a [`Snapshot`] and hands it to
 //! a view in `templates/`. Handlers stay thin; what a page says lives beside its view.
 
+pub mod query;
+pub mod quiz;
+
 use maud::Markup;
 use poem::{
     handler,
@@ -11,7 +14,7 @@ use poem::{
 
 use crate::{
     exposition,
-    snapshot::{histogram, scalar, summary, Snapshot},
+    snapshot::{histogram, scalar, series, summary, Snapshot},
     state::AppState,
     templates,
 };
@@ -58,6 +61,7 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         recent_uploads: state.recent_uploads.values(),
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
         exposition: exposition::text_format(&families),
+        http_requests: series(&families, "http_requests_total"),
     }
 }
 
@@ -103,6 +107,14 @@ pub fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
     html(templates::anatomy::page(&snapshot(state, req)))
 }
 
+/// `GET /tour/labels`: one series per label combination, the live series of `http_requests_total`,
+/// and what ten thousand random paths do to them.
+#[handler]
+pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let cardinality = crate::labels::demonstration().await;
+    html(templates::labels::page(&snapshot(state, req), &cardinality))
+}
+
 /// `GET /static/tour.css`.
 #[handler]
 pub fn css() -> Response {
@@ -116,7 +128,7 @@ pub fn js() -> Response {
 }
 
 /// A page, with the policy; never cached, since its values are live.
-fn html(markup: Markup) -> Response {
+pub(crate) fn html(markup: Markup) -> Response {
     Response::builder()
         .status(StatusCode::OK)
         .content_type("text/html; charset=utf-8")
