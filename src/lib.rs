@@ -5,7 +5,7 @@
 //! # Layout
 //! - [`config`]: the command line, checked at start.
 //! - [`state`]: the one `Registry` and a typed handle to every metric; the only place that registers.
-//! - [`counter`]: a number that only goes up, and `POST /counter`.
+//! - [`counter`]: a number that only goes up, `POST /counter`, and `POST /counter/restart`.
 //! - [`gauge`]: a number that goes up and down, `POST /gauge/...`, and the in-progress guard.
 //! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
 //! - [`summary`]: quantiles over a sliding window (the type the `prometheus` crate lacks), and
@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/metrics", only(Method::GET, exposition::metrics))
         .at("/file-upload", only(Method::POST, histogram::file_upload))
         .at("/counter", only(Method::POST, counter::increment))
+        .at("/counter/restart", only(Method::POST, counter::restart))
         .at("/gauge/inc", only(Method::POST, gauge::inc))
         .at("/gauge/dec", only(Method::POST, gauge::dec))
         .at("/gauge/set", only(Method::POST, gauge::set))

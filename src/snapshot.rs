@@ -41,6 +41,14 @@ pub struct Snapshot {
     pub summary_window_seconds: f64,
     /// The whole exposition, as `GET /metrics` would answer it now.
     pub exposition: String,
+    /// `rate(tour_clicks_total[1m])` and `rate(tour_clicks_total[5m])` over the chart's window,
+    /// computed from the tour's own samples.
+    pub clicks_rate_1m: Vec<Point>,
+    pub clicks_rate_5m: Vec<Point>,
+    /// Over the chart's window: the counter's last value minus its first (negative after a
+    /// restart), and its increase reading a fall as a restart (never negative).
+    pub clicks_delta: Option<f64>,
+    pub clicks_increase: Option<f64>,
     /// Every series of `http_requests_total`, for the labels lesson.
     pub http_requests: Vec<Series>,
 }

@@ -14,6 +14,7 @@ use poem::{
 
 use crate::{
     exposition,
+    history::History,
     snapshot::{histogram, scalar, series, summary, Snapshot},
     state::AppState,
     templates,
@@ -23,6 +24,9 @@ use crate::{
 /// work offline in a classroom and an injected `<script>` could not run.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'";
+
+/// The longer range the counter page compares `rate()` under.
+const RATE_RANGE_5M: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Reads every number a page may show from one `gather()` of the registry, and notes the counter's
 /// and the gauge's values in their history.
@@ -42,6 +46,8 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         state.history.record(clicks, temperature, quantile_values);
     }
     let recent = state.history.recent();
+    let window = History::WINDOW.as_secs_f64();
+    let clicks_samples = state.history.clicks_since(History::WINDOW + RATE_RANGE_5M);
     let quantile_history = responses
         .iter()
         .flat_map(|summary| summary.quantiles.iter().map(|(q, _)| *q))
@@ -55,6 +61,19 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         uploads: histogram(&families, "file_upload_duration_seconds"),
         responses,
         response_buckets: histogram(&families, "tour_response_bucketed_seconds"),
+        clicks_rate_1m: crate::counter::rate_over_time(&clicks_samples, 60.0, window),
+        clicks_rate_5m: crate::counter::rate_over_time(
+            &clicks_samples,
+            RATE_RANGE_5M.as_secs_f64(),
+            window,
+        ),
+        clicks_delta: recent
+            .clicks
+            .first()
+            .zip(recent.clicks.last())
+            .map(|(first, last)| last.value - first.value),
+        clicks_increase: (!recent.clicks.is_empty())
+            .then(|| crate::counter::increase(&recent.clicks)),
         clicks_history: recent.clicks,
         temperature_history: recent.temperature,
         quantile_history,
