@@ -490,3 +490,23 @@ async fn an_oversized_answer_from_prometheus_is_refused() {
     );
     assert_eq!(verdict.text.lines().count(), 1);
 }
+
+#[test]
+fn the_exercises_list_every_question_for_curl() {
+    let exercises = std::fs::read_to_string(common::docs::doc("exercises.md")).unwrap();
+    let listing = common::docs::blocks("sh")
+        .into_iter()
+        .find(|block| block.text.starts_with("for id in "))
+        .expect("the loop over every question in docs/exercises.md");
+    for question in QUESTIONS {
+        assert!(
+            listing
+                .text
+                .split([' ', ';'])
+                .any(|word| word == question.id),
+            "docs/exercises.md's loop misses {}",
+            question.id
+        );
+    }
+    assert!(exercises.contains("--prometheus http://localhost:9090"));
+}
