@@ -5,7 +5,6 @@ use maud::{html, Markup};
 use super::{
     action_form, chart, command, family_lines, layout, live_value, promql, section, Snapshot,
 };
-use crate::history::History;
 
 /// The counter's lesson.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -26,7 +25,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                         }
                     }
                     (chart::history("counter-chart", "tour_clicks_total over the last two minutes: it only climbs",
-                        &snapshot.clicks_history, History::WINDOW.as_secs_f64()))
+                        &snapshot.clicks_history, snapshot.history_seconds))
                 }
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/counter")))
