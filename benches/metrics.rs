@@ -39,7 +39,7 @@ fn tour_scrape(c: &mut Criterion) {
     c.bench_function("tour registry gather and encode", |b| {
         b.iter(|| {
             let families = metrics_tour::exposition::selected_families(&state, "");
-            metrics_tour::exposition::text_format(&families).len()
+            metrics_tour::exposition::text::encode(&families).len()
         })
     });
 }

@@ -5,46 +5,29 @@
 //! # Layout
 //! - [`config`]: the command line, checked at start.
 //! - [`state`]: the one `Registry` and a typed handle to every metric; the only place that registers.
-//! - [`counter`]: a number that only goes up, `POST /counter`, and `POST /counter/restart`.
-//! - [`gauge`]: a number that goes up and down, `POST /gauge/...`, and the in-progress guard.
-//! - [`histogram`]: observations in fixed buckets, and the seed's `POST /file-upload`.
-//! - [`summary`]: quantiles over a sliding window (the type the `prometheus` crate lacks), and
-//!   `POST /summary`.
-//! - [`exposition`]: `GET /metrics`, the text a scraper reads: format, gzip and `name[]` filtering.
-//! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
-//! - [`accept`]: content negotiation, the `q` a client gives a format or a coding.
-//! - [`http_metrics`]: the middleware that counts and times every request.
-//! - [`labels`]: labels and cardinality, and the measurement that random paths add no series.
-//! - [`process_metrics`]: `process_*`, read from `/proc` at most once a second.
-//! - [`params`], [`error`] and [`reply`]: reading a route's parameters (query or form), refusing bad
-//!   input, and answering an update.
-//! - [`server`]: serving on a listener, and the graceful shutdown.
+//! - [`server`]: serving on a listener, the background tasks beside it, and the graceful shutdown.
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
-//! - [`tour`]: the browser tour's pages, each built from a [`snapshot`] of the registry and a view in
-//!   [`templates`]; [`history`] keeps the recent values of the counter, the gauge and the summary's
-//!   quantiles for their charts, and [`recent`] the exact upload times the histogram page compares
-//!   with its estimate.
+//! - [`lessons`]: one file per metric type, its lesson and its demo routes: [`lessons::counter`],
+//!   [`lessons::gauge`], [`lessons::histogram`] (the seed's upload), [`lessons::summary`]; and
+//!   [`lessons::labels`], labels and cardinality.
+//! - [`summary`]: the summary type the `prometheus` crate lacks: its public face first, the engine
+//!   ([`summary::bins`], [`summary::window`], [`summary::clock`]) below it.
+//! - [`http`]: what every route shares: [`http::params`], [`http::bad_input`], [`http::reply`],
+//!   [`http::negotiation`], and the [`http::request_metrics`] middleware.
+//! - [`exposition`]: `GET /metrics`: [`exposition::text`], [`exposition::openmetrics`], `name[]`,
+//!   gzip, and the [`exposition::process`] collector.
+//! - [`tour`]: the browser tour's pages, each built from a [`tour::snapshot`] and a view in
+//!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::quiz`] is the self-check
+//!   quiz, whose PromQL answers [`tour::query`] runs in the `--prometheus` server.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
 
-pub mod accept;
 pub mod config;
-pub mod counter;
-pub mod error;
 pub mod exposition;
-pub mod gauge;
-pub mod histogram;
-pub mod history;
-pub mod http_metrics;
-pub mod labels;
-pub mod openmetrics;
-pub mod params;
-pub mod process_metrics;
-pub mod recent;
-pub mod reply;
+pub mod http;
+pub mod lessons;
 pub mod server;
-pub mod snapshot;
 pub mod state;
 pub mod summary;
 #[path = "../templates/mod.rs"]
@@ -54,7 +37,7 @@ pub mod traffic;
 
 pub use server::serve;
 
-use crate::{error::plain_text, state::AppState};
+use crate::{http::bad_input::plain_text, state::AppState};
 use poem::{
     error::{MethodNotAllowedError, NotFoundError},
     handler,
@@ -68,18 +51,24 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
     Route::new()
         .at("/healthz", only(Method::GET, healthz))
         .at("/metrics", only(Method::GET, exposition::metrics))
-        .at("/file-upload", only(Method::POST, histogram::file_upload))
-        .at("/counter", only(Method::POST, counter::increment))
-        .at("/counter/restart", only(Method::POST, counter::restart))
-        .at("/gauge/inc", only(Method::POST, gauge::inc))
-        .at("/gauge/dec", only(Method::POST, gauge::dec))
-        .at("/gauge/set", only(Method::POST, gauge::set))
-        .at("/summary", only(Method::POST, summary::demo::observe))
+        .at(
+            "/file-upload",
+            only(Method::POST, lessons::histogram::file_upload),
+        )
+        .at("/counter", only(Method::POST, lessons::counter::increment))
+        .at(
+            "/counter/restart",
+            only(Method::POST, lessons::counter::restart),
+        )
+        .at("/gauge/inc", only(Method::POST, lessons::gauge::inc))
+        .at("/gauge/dec", only(Method::POST, lessons::gauge::dec))
+        .at("/gauge/set", only(Method::POST, lessons::gauge::set))
+        .at("/summary", only(Method::POST, lessons::summary::observe))
         .at("/", only(Method::GET, tour::index))
         .at("/tour/counter", only(Method::GET, tour::counter))
         .at("/tour/gauge", only(Method::GET, tour::gauge))
-        .at("/tour/histogram", only(Method::GET, tour::histogram_page))
-        .at("/tour/summary", only(Method::GET, tour::summary_page))
+        .at("/tour/histogram", only(Method::GET, tour::histogram))
+        .at("/tour/summary", only(Method::GET, tour::summary))
         .at("/tour/versus", only(Method::GET, tour::versus))
         .at("/tour/anatomy", only(Method::GET, tour::anatomy))
         .at("/tour/labels", only(Method::GET, tour::labels_page))
@@ -97,7 +86,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/static/tour.js", only(Method::GET, tour::js))
         .catch_error(not_found)
         .data(state)
-        .around(move |next, req| http_metrics::record(next, req, metrics.clone()))
+        .around(move |next, req| http::request_metrics::record(next, req, metrics.clone()))
 }
 
 /// `GET /healthz`: answers while the server is serving.

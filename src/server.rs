@@ -18,7 +18,7 @@ use poem::{
 };
 use tokio::net::{TcpListener, TcpSocket};
 
-use crate::{app, state::AppState, traffic::Traffic};
+use crate::{app, state::AppState, tour::history::Sampler, traffic::Traffic};
 
 /// Binds `address` with a deep accept queue: a classroom of clients connecting at once (or the load
 /// script's 2,000 uploads) would otherwise overflow the default 1,024 and wait a second to retry.
@@ -33,8 +33,8 @@ pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(4096)
 }
 
-/// Serves [`app`] on `listener` until `shutdown` completes, with the traffic generator running when
-/// `--traffic` asks for it. Then it stops accepting (new connections are refused) and stops the
+/// Serves [`app`] on `listener` until `shutdown` completes, with the tour's history sampler beside
+/// it and the traffic generator when `--traffic` asks for it. Then it stops accepting (new connections are refused) and stops the
 /// generator, lets requests in flight finish for up to the longest upload plus five seconds, and
 /// returns.
 pub async fn serve(
@@ -44,6 +44,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let grace = Duration::from_secs_f64(state.config.upload_seconds.0.end() + 5.0);
     let traffic_wanted = state.config.traffic;
+    // Dropped when serving ends, which stops the task.
+    let _sampler = Sampler::start(state.history.clone(), state.metrics.registry.clone());
     let app = Arc::new(app(state));
     let traffic = traffic_wanted.then(|| Traffic::start(app.clone()));
     let local = LocalAddr(listener.local_addr()?.into());

@@ -10,11 +10,10 @@ use prometheus::{
 
 use crate::{
     config::Config,
-    counter::Created,
-    history::History,
-    process_metrics::ProcessMetrics,
-    recent::Recent,
+    exposition::process::ProcessMetrics,
+    lessons::{counter::Created, histogram::KeptObservations},
     summary::{Summary, SummaryOpts},
+    tour::history::History,
 };
 
 /// The seed's buckets for `file_upload_duration_seconds`: one per second up to ten (`+Inf` is implied).
@@ -30,10 +29,11 @@ const REQUEST_BUCKETS: [f64; 12] = [
 pub struct AppState {
     pub config: Config,
     pub metrics: Metrics,
-    /// The recent history of the counter and the gauge, for the tour's charts.
+    /// The recent history of the counter, the gauge and the quantiles, for the tour's charts;
+    /// filled by [`crate::tour::history::Sampler`], read by the pages.
     pub history: History,
     /// The exact durations of recent uploads, to show what the histogram's buckets blur.
-    pub recent_uploads: Recent,
+    pub kept_uploads: KeptObservations,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -68,7 +68,7 @@ impl AppState {
             config,
             metrics,
             history: History::default(),
-            recent_uploads: Recent::default(),
+            kept_uploads: KeptObservations::default(),
         }
     }
 }

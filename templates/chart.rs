@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use crate::snapshot::Point;
+use crate::tour::snapshot::Point;
 
 const WIDTH: f64 = 800.0;
 const HEIGHT: f64 = 260.0;

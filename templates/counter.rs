@@ -6,7 +6,6 @@ use super::{
     action_form, chart, command, family_lines, layout, live_value, number, promql, rounded,
     section, Snapshot,
 };
-use crate::history::History;
 
 /// The counter's lesson.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -27,7 +26,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                         }
                     }
                     (chart::history("counter-chart", "tour_clicks_total over the last two minutes: it only climbs, until a restart",
-                        &snapshot.clicks_history, History::WINDOW.as_secs_f64()))
+                        &snapshot.clicks_history, snapshot.history_seconds))
                 }
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/counter")))
@@ -80,7 +79,7 @@ fn restart(snapshot: &Snapshot) -> Markup {
 
 /// The same counter under `rate()`'s `[1m]` and `[5m]`, and the rule of thumb for the range.
 fn rate_range(snapshot: &Snapshot) -> Markup {
-    let now = |points: &[crate::snapshot::Point]| {
+    let now = |points: &[crate::tour::snapshot::Point]| {
         points.last().map_or("—".to_owned(), |p| rounded(p.value))
     };
     html! {
@@ -94,7 +93,7 @@ fn rate_range(snapshot: &Snapshot) -> Markup {
         }
         (chart::over_time("counter-rates-chart", "rate() of tour_clicks_total under [1m] and [5m], over the last two minutes",
             &[("[1m]".to_owned(), &snapshot.clicks_rate_1m), ("[5m]".to_owned(), &snapshot.clicks_rate_5m)],
-            History::WINDOW.as_secs_f64()))
+            snapshot.history_seconds))
         p { "The rule of thumb: a range of at least four times the scrape interval. " code { "rate()" }
             " needs two samples inside the range, and four leave room for a scrape that failed. "
             "Prometheus' default scrape interval is one minute, so "

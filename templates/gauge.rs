@@ -5,7 +5,6 @@ use maud::{html, Markup};
 use super::{
     action_form, chart, command, family_lines, layout, live_value, promql, section, Snapshot,
 };
-use crate::history::History;
 
 /// The gauge's lesson.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -26,7 +25,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                         }
                     }
                     (chart::history("gauge-chart", "tour_temperature_celsius over the last two minutes: up and down",
-                        &snapshot.temperature_history, History::WINDOW.as_secs_f64()))
+                        &snapshot.temperature_history, snapshot.history_seconds))
                 }
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/gauge/inc")))

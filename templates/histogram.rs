@@ -6,7 +6,7 @@ use maud::{html, Markup};
 use super::{
     action_form, chart, command, family_lines, layout, promql, rounded, section, Snapshot,
 };
-use crate::snapshot::{exact_quantile, HistogramData};
+use crate::{lessons::histogram::exact_quantile, tour::snapshot::HistogramData};
 
 /// The quantiles the page estimates.
 const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
@@ -38,7 +38,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (command(&format!("for i in $(seq 20); do curl -s -X POST {origin}/file-upload & done; wait")))
             }))
             (section("The buckets, as /metrics says them", buckets_table(&uploads)))
-            (section("Estimating a quantile", estimates(&uploads, &snapshot.recent_uploads)))
+            (section("Estimating a quantile", estimates(&uploads, &snapshot.kept_uploads, snapshot.kept_uploads_capacity)))
             (section("When to choose it", html! {
                 p { "For anything you would ask “how long?” or “how big?” about, when you want percentiles or an SLO "
                     "across many instances. Buckets from every instance add up, so a fleet-wide quantile is one "
@@ -124,12 +124,12 @@ fn buckets_table(histogram: &HistogramData) -> Markup {
     }
 }
 
-fn estimates(histogram: &HistogramData, kept: &[f64]) -> Markup {
+fn estimates(histogram: &HistogramData, kept: &[f64], capacity: usize) -> Markup {
     html! {
         p { code { "histogram_quantile(φ, …)" } " finds the bucket where the φ·count-th observation falls, then "
             "assumes the observations inside that bucket are spread evenly, and draws a straight line through it. "
             "Beside each estimate is the truth: the exact quantile of the upload times themselves, which this app "
-            "keeps (the last " (crate::recent::Recent::CAPACITY) ") only to show you the difference. Prometheus never sees them." }
+            "keeps (the last " (capacity) ") only to show you the difference. Prometheus never sees them." }
         div #histogram-estimates data-live {
             @if histogram.count == 0 {
                 p.empty { "No observations yet: upload a file, then come back to this table." }

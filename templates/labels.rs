@@ -4,7 +4,7 @@
 use maud::{html, Markup};
 
 use super::{command, layout, promql, section, Snapshot};
-use crate::labels::Cardinality;
+use crate::lessons::labels::Cardinality;
 
 /// The labels lesson, on `http_requests_total`'s live series and the random-path measurement.
 pub fn page(snapshot: &Snapshot, cardinality: &Cardinality) -> Markup {
@@ -55,7 +55,7 @@ pub fn page(snapshot: &Snapshot, cardinality: &Cardinality) -> Markup {
 /// Every series of `http_requests_total` as a table, with its count.
 fn series_table(snapshot: &Snapshot) -> Markup {
     let label =
-        |series: &crate::snapshot::Series, name| series.label(name).unwrap_or("").to_owned();
+        |series: &crate::tour::snapshot::Series, name| series.label(name).unwrap_or("").to_owned();
     html! {
         div #requests-series data-live {
             p { "This tour has " strong { (snapshot.http_requests.len()) } " series of " code { "http_requests_total" } " now: "

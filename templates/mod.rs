@@ -26,7 +26,7 @@ pub mod versus;
 
 use maud::{html, Markup, DOCTYPE};
 
-pub use crate::snapshot::Snapshot;
+pub use crate::tour::snapshot::Snapshot;
 
 /// The stylesheet, served at `/static/tour.css`.
 pub const CSS: &str = include_str!("static/tour.css");

@@ -6,8 +6,7 @@ use maud::{html, Markup};
 use super::{
     action_form, chart, command, family_lines, layout, promql, rounded, section, Snapshot,
 };
-use crate::history::History;
-use crate::snapshot::SummaryData;
+use crate::tour::snapshot::SummaryData;
 
 /// The summary's lesson, on `tour_response_seconds`.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -94,7 +93,7 @@ pub fn quantiles(summary: Option<&SummaryData>, window_seconds: f64) -> Markup {
 /// The quantiles as they moved over the last two minutes: each step is a new observation, or an
 /// old piece of the window sliding out.
 fn quantiles_over_time(snapshot: &Snapshot) -> Markup {
-    let series: Vec<(String, &[crate::snapshot::Point])> = snapshot
+    let series: Vec<(String, &[crate::tour::snapshot::Point])> = snapshot
         .quantile_history
         .iter()
         .map(|(q, points)| (format!("quantile {q}"), points.as_slice()))
@@ -103,6 +102,6 @@ fn quantiles_over_time(snapshot: &Snapshot) -> Markup {
         "summary-chart",
         "tour_response_seconds quantiles over the last two minutes (seconds)",
         &series,
-        History::WINDOW.as_secs_f64(),
+        snapshot.history_seconds,
     )
 }

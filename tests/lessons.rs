@@ -69,28 +69,30 @@ async fn a_restart_sets_the_counter_to_zero_and_moves_its_created_time() {
 
 #[tokio::test]
 async fn the_counter_page_shows_the_raw_fall_and_the_increase_carrying_on() {
-    let (cli, _) = client();
-    // The tour samples the counter at most once a second, when a page is built.
-    let page = async || body(cli.get("/tour/counter").send().await).await;
+    let (cli, state) = client();
+    // What the sampler beside the server does once a second.
+    let sample = async || {
+        state.history.sample(&state.metrics.registry);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     cli.post("/counter")
         .query("by", &"3")
         .send()
         .await
         .assert_status_is_ok();
-    page().await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sample().await;
     cli.post("/counter/restart")
         .send()
         .await
         .assert_status_is_ok();
-    page().await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sample().await;
     cli.post("/counter")
         .query("by", &"2")
         .send()
         .await
         .assert_status_is_ok();
-    let shown = page().await;
+    sample().await;
+    let shown = body(cli.get("/tour/counter").send().await).await;
     // 3, then 0, then 2: last − first is −1, the increase counts the 2 after the restart.
     let facts = element_text(&shown, "counter-restart-facts");
     assert!(facts.contains("two minutes -1 "), "{facts}");
@@ -104,7 +106,7 @@ async fn the_counter_page_shows_the_raw_fall_and_the_increase_carrying_on() {
 
 #[tokio::test]
 async fn ten_thousand_random_paths_add_one_series_where_a_raw_path_label_adds_ten_thousand() {
-    let measured = metrics_tour::labels::measure(10_000).await;
+    let measured = metrics_tour::lessons::labels::measure(10_000).await;
     assert_eq!(measured.series_after_one, 1);
     assert_eq!(measured.series_after_all, 1);
     assert_eq!(measured.raw_path_series, 10_000);

@@ -5,7 +5,7 @@ mod common;
 
 use std::io::Read;
 
-use metrics_tour::openmetrics::{encode, CONTENT_TYPE};
+use metrics_tour::exposition::openmetrics::{encode, CONTENT_TYPE};
 use poem::http::header;
 use prometheus::proto::{
     Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile,
@@ -226,7 +226,7 @@ async fn a_plain_client_gets_the_text_format() {
             request = request.header(header::ACCEPT, accept);
         }
         let response = request.send().await;
-        response.assert_content_type(metrics_tour::exposition::TEXT_CONTENT_TYPE);
+        response.assert_content_type(metrics_tour::exposition::text::CONTENT_TYPE);
         let text = common::body(response).await;
         assert!(!text.contains("# EOF"), "{accept:?}");
     }

@@ -90,7 +90,10 @@ impl Prometheus {
     /// An instant query's result list (a scalar counts as one result).
     async fn query(&self, promql: &str) -> Vec<Value> {
         let answer = self
-            .get(&format!("/api/v1/query?query={}", percent_encode(promql)))
+            .get(&format!(
+                "/api/v1/query?query={}",
+                form_urlencoded::byte_serialize(promql.as_bytes()).collect::<String>()
+            ))
             .await;
         match &answer["data"]["result"] {
             Value::Array(results) => results.clone(),
@@ -106,17 +109,6 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 /// `docs/prometheus.yml` as the test runs it: scraping and evaluating every second, the tours at

@@ -510,3 +510,38 @@ fn the_exercises_list_every_question_for_curl() {
     }
     assert!(exercises.contains("--prometheus http://localhost:9090"));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_live_value_read_in_the_last_seconds_still_counts_when_others_change_it() {
+    let (cli, state) = quiz_client(fast_config());
+    let sample = || state.history.sample(&state.metrics.registry);
+    cli.post("/counter")
+        .query("by", &"3")
+        .send()
+        .await
+        .assert_status_is_ok();
+    sample();
+    // Someone else in the room clicks after the learner read 3.
+    tokio::time::advance(Duration::from_secs(1)).await;
+    cli.post("/counter").send().await.assert_status_is_ok();
+    sample();
+    for (given, first_word) in [("3", "correct: "), ("4", "correct: "), ("2", "not yet: ")] {
+        let verdict = answer(&cli, "clicks-predict", given, false, "").await;
+        assert!(
+            verdict.text.starts_with(first_word),
+            "{given}: {}",
+            verdict.text
+        );
+    }
+    // Twenty seconds on, 3 is history: only what the counter reads now is right.
+    tokio::time::advance(Duration::from_secs(20)).await;
+    sample();
+    let verdict = answer(&cli, "clicks-predict", "3", false, "").await;
+    assert!(
+        verdict
+            .text
+            .starts_with("not yet: tour_clicks_total reads 4, not 3"),
+        "{}",
+        verdict.text
+    );
+}

@@ -1,8 +1,9 @@
 //! The views alone: a snapshot in, markup out. No registry, no server.
 
 use metrics_tour::{
-    snapshot::{exact_quantile, HistogramData, Point, Snapshot, SummaryData},
+    lessons::histogram::exact_quantile,
     templates,
+    tour::snapshot::{HistogramData, Point, Snapshot, SummaryData},
 };
 
 /// Seven uploads: two up to 1 s, four between 1 and 2 s, one between 2 and 3 s.
@@ -26,7 +27,9 @@ fn snapshot() -> Snapshot {
             Point { seconds_ago: 0.0, value: 17.0 },
         ],
         temperature_history: vec![Point { seconds_ago: 1.0, value: -3.5 }],
-        recent_uploads: vec![0.5, 0.9, 1.2, 1.4, 1.6, 1.8, 2.5],
+        history_seconds: 120.0,
+        kept_uploads: vec![0.5, 0.9, 1.2, 1.4, 1.6, 1.8, 2.5],
+        kept_uploads_capacity: 1000,
         summary_window_seconds: 600.0,
         exposition: "# HELP tour_clicks_total Clicks on the counter demo.\n# TYPE tour_clicks_total counter\ntour_clicks_total 17\n".to_owned(),
         ..Snapshot::default()

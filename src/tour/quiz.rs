@@ -20,12 +20,14 @@ use poem::{
 
 use super::query::{compare, PrometheusApi, QueryError};
 use crate::{
-    error::{plain_text, BadInput},
-    params::Params,
-    reply::prefers_html,
-    snapshot::{Point, Snapshot},
+    http::{
+        bad_input::{plain_text, BadInput},
+        params::Params,
+        reply::prefers_html,
+    },
     state::AppState,
     templates,
+    tour::snapshot::{Point, Snapshot},
 };
 
 /// One question: which lesson it checks, what it asks, and how its answer is judged.

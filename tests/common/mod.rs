@@ -1,4 +1,5 @@
-//! The one helper every test file shares: build the app, start a real server, speak HTTP, skip loudly.
+//! The one helper every test file shares: build the app, start a real server, speak HTTP (with
+//! hyper's client), skip loudly.
 #![allow(dead_code)] // each test file uses its own part of this helper
 
 pub mod docs;
@@ -6,14 +7,12 @@ pub mod process;
 
 use std::{io::Write, net::SocketAddr, time::Duration};
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use metrics_tour::{config::Config, state::AppState};
 use poem::{test::TestClient, Endpoint, Response};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-    sync::oneshot,
-    task::JoinHandle,
-};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
 /// A configuration whose uploads take 1 to 2 seconds, so paused-clock tests stay short.
 pub fn fast_config() -> Config {
@@ -49,7 +48,7 @@ pub fn tour_exposition(state: &AppState) -> String {
         if name.starts_with("http_") || name.starts_with("process_") {
             continue;
         }
-        text.push_str(&metrics_tour::exposition::text_format(&[family]));
+        text.push_str(&metrics_tour::exposition::text::encode(&[family]));
     }
     text
 }
@@ -132,7 +131,7 @@ impl HttpAnswer {
     }
 }
 
-/// A minimal HTTP/1.1 client (one request, `Connection: close`), so tests need no client crate.
+/// Sends one request with hyper's client over a fresh connection, and reads the whole answer.
 pub async fn http(
     address: SocketAddr,
     method: &str,
@@ -140,64 +139,38 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> HttpAnswer {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    let mut request = format!("{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(format!("http://{address}{target}"));
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        request = request.header(*name, *value);
     }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    parse_answer(&raw)
-}
-
-fn parse_answer(raw: &[u8]) -> HttpAnswer {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("an HTTP head");
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked = headers
+    let request = request
+        .body(Full::new(Bytes::copy_from_slice(body)))
+        .expect("a valid request");
+    let response = client.request(request).await.expect("an HTTP answer");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
         .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    if chunked {
-        body = dechunk(&body);
-    }
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the whole body")
+        .to_bytes()
+        .to_vec();
     HttpAnswer {
         status,
         headers,
         body,
     }
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[end + 2 + size + 2..];
-    }
-    out
 }
 
 /// Finds an outside program a test needs. When it is absent the test says so on the terminal and

@@ -11,7 +11,7 @@ use prometheus::{CounterVec, Opts, Registry};
 use rand::Rng;
 use tokio::sync::OnceCell;
 
-use crate::{config::Config, exposition, snapshot::family, state::AppState};
+use crate::{config::Config, exposition, state::AppState, tour::snapshot::family};
 
 /// How many random paths the demonstration sends.
 pub const RANDOM_PATHS: usize = 10_000;
@@ -94,5 +94,5 @@ fn requests_total(registry: &Registry) -> (usize, usize) {
     let gathered = registry.gather();
     let requests = family(&gathered, "http_requests_total").cloned();
     let series = requests.as_ref().map_or(0, |f| f.get_metric().len());
-    (series, exposition::text_format(requests.as_slice()).len())
+    (series, exposition::text::encode(requests.as_slice()).len())
 }

@@ -7,7 +7,7 @@ use poem::{
     Request, Response,
 };
 
-use crate::{accept::quality, error::plain_text};
+use crate::http::{bad_input::plain_text, negotiation::quality};
 
 /// Answers a successful update: `message` as text, or a redirect to the page the form was on.
 pub fn updated(req: &Request, message: String) -> Response {

@@ -1,14 +1,23 @@
 //! Gauge: a single number that goes up and down, a value you can read at any moment.
 //!
-//! Use it for a level: a temperature, a queue's length, uploads in progress. Unlike a counter, its
-//! value is the answer (graph it, or take `max_over_time`); `rate()` of a gauge means nothing.
-//! Setting it from a drop guard, as [`InProgress`] does, keeps it from staying raised when a client
-//! hangs up mid-request.
+//! **What it is.** A level: a temperature, a queue's length, uploads in progress.
+//!
+//! **How it differs from a counter.** Its value is the answer (graph it, or take
+//! `max_over_time`); `rate()` of a gauge means nothing, though Prometheus will compute it.
+//!
+//! **Typical use.** Something you would ask "how much, right now?" of.
+//!
+//! **How to make one.** `Gauge::new("tour_temperature_celsius", help)`, registered in
+//! [`crate::state`]. Setting it from a drop guard, as [`InProgress`] does, keeps it from staying
+//! raised when a client hangs up mid-request.
 
 use poem::{handler, web::Data, Body, Request, Response};
 use prometheus::IntGauge;
 
-use crate::{error::BadInput, params::Params, reply, state::AppState};
+use crate::{
+    http::{bad_input::BadInput, params::Params, reply},
+    state::AppState,
+};
 
 /// `POST /gauge/inc[?by=N]`: raises `tour_temperature_celsius` by 1, or `N`.
 #[handler]

@@ -36,7 +36,11 @@ pub struct Snapshot {
     /// The recent history of each of the summary's quantiles: `(quantile, points)`.
     pub quantile_history: Vec<(f64, Vec<Point>)>,
     /// The exact durations of the most recent uploads, kept beside the histogram to show its error.
-    pub recent_uploads: Vec<f64>,
+    pub kept_uploads: Vec<f64>,
+    /// How many upload durations are kept at most.
+    pub kept_uploads_capacity: usize,
+    /// The span of the history charts, in seconds.
+    pub history_seconds: f64,
     /// The summary's sliding window, in seconds (`--summary-max-age`).
     pub summary_window_seconds: f64,
     /// The whole exposition, as `GET /metrics` would answer it now.
@@ -71,6 +75,8 @@ impl Series {
 }
 
 /// A histogram's samples: cumulative counts per finite upper bound, then `_sum` and `_count`.
+/// How `histogram_quantile` estimates from them is in the histogram lesson,
+/// [`crate::lessons::histogram`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HistogramData {
     /// `(le, cumulative count)`, in increasing `le`; the `+Inf` bucket is `count`.
@@ -87,106 +93,13 @@ pub struct SummaryData {
     pub count: u64,
 }
 
-/// How `histogram_quantile` arrived at its answer: the bucket the rank fell in, and the line drawn
-/// through it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    pub q: f64,
-    /// `q × count`: how many observations lie below the answer.
-    pub rank: f64,
-    /// The bucket `(start, end]` holding that rank.
-    pub start: f64,
-    pub end: f64,
-    /// Observations below `start`, and inside the bucket.
-    pub below: u64,
-    pub inside: u64,
-    /// The estimate: `start + (end − start) × (rank − below) / inside`.
-    pub value: f64,
-    /// True when the rank fell in `+Inf`: the answer is then the largest finite bound.
-    pub overflow: bool,
-}
-
-impl HistogramData {
-    /// Estimates the `q`-quantile as Prometheus' `histogram_quantile` does: find the bucket where the
-    /// rank falls, and assume its observations are spread evenly inside it. `None` with no observations.
-    pub fn estimate(&self, q: f64) -> Option<Estimate> {
-        if self.count == 0 || self.buckets.is_empty() {
-            return None;
-        }
-        let rank = q * self.count as f64;
-        let mut below = 0;
-        let mut start = 0.0;
-        for &(end, cumulative) in &self.buckets {
-            if cumulative as f64 >= rank {
-                let inside = cumulative - below;
-                let share = if inside == 0 {
-                    1.0
-                } else {
-                    (rank - below as f64) / inside as f64
-                };
-                return Some(Estimate {
-                    q,
-                    rank,
-                    start,
-                    end,
-                    below,
-                    inside,
-                    value: start + (end - start) * share,
-                    overflow: false,
-                });
-            }
-            below = cumulative;
-            start = end;
-        }
-        // The rank lies past the last finite bound: histogram_quantile answers that bound.
-        Some(Estimate {
-            q,
-            rank,
-            start,
-            end: f64::INFINITY,
-            below,
-            inside: self.count - below,
-            value: start,
-            overflow: true,
-        })
-    }
-
-    /// The observations that fell in each bucket alone: `(start, end, count)`, `+Inf` last.
-    pub fn per_bucket(&self) -> Vec<(f64, f64, u64)> {
-        let mut previous = (0.0, 0);
-        let mut rows = Vec::with_capacity(self.buckets.len() + 1);
-        for &(le, cumulative) in &self.buckets {
-            rows.push((previous.0, le, cumulative.saturating_sub(previous.1)));
-            previous = (le, cumulative);
-        }
-        rows.push((
-            previous.0,
-            f64::INFINITY,
-            self.count.saturating_sub(previous.1),
-        ));
-        rows
-    }
-}
-
-/// The exact `q`-quantile of `values` by nearest rank (the smallest value with at least `q` of
-/// them at or below it); `None` when there are none.
-pub fn exact_quantile(values: &[f64], q: f64) -> Option<f64> {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() {
-        return None;
-    }
-    sorted.sort_by(f64::total_cmp);
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    Some(sorted[rank.clamp(1, sorted.len()) - 1])
-}
-
 /// Finds a family by name.
 pub fn family<'a>(families: &'a [MetricFamily], name: &str) -> Option<&'a MetricFamily> {
     families.iter().find(|family| family.name() == name)
 }
 
 /// The value of an unlabelled counter or gauge.
-pub fn scalar(families: &[MetricFamily], name: &str) -> Option<f64> {
+pub fn read_scalar(families: &[MetricFamily], name: &str) -> Option<f64> {
     let family = family(families, name)?;
     let metric = family.get_metric().first()?;
     match family.get_field_type() {
@@ -197,7 +110,7 @@ pub fn scalar(families: &[MetricFamily], name: &str) -> Option<f64> {
 }
 
 /// Every series of a counter or gauge family, labelled or not.
-pub fn series(families: &[MetricFamily], name: &str) -> Vec<Series> {
+pub fn read_series(families: &[MetricFamily], name: &str) -> Vec<Series> {
     let Some(family) = family(families, name) else {
         return Vec::new();
     };
@@ -221,7 +134,7 @@ pub fn series(families: &[MetricFamily], name: &str) -> Vec<Series> {
 }
 
 /// The samples of an unlabelled histogram.
-pub fn histogram(families: &[MetricFamily], name: &str) -> Option<HistogramData> {
+pub fn read_histogram(families: &[MetricFamily], name: &str) -> Option<HistogramData> {
     let family = family(families, name).filter(|f| f.get_field_type() == MetricType::HISTOGRAM)?;
     let histogram = family.get_metric().first()?.get_histogram();
     Some(HistogramData {
@@ -237,7 +150,7 @@ pub fn histogram(families: &[MetricFamily], name: &str) -> Option<HistogramData>
 }
 
 /// The samples of an unlabelled summary.
-pub fn summary(families: &[MetricFamily], name: &str) -> Option<SummaryData> {
+pub fn read_summary(families: &[MetricFamily], name: &str) -> Option<SummaryData> {
     let family = family(families, name).filter(|f| f.get_field_type() == MetricType::SUMMARY)?;
     let summary = family.get_metric().first()?.get_summary();
     Some(SummaryData {

@@ -3,7 +3,7 @@
 
 use poem::{http::header, Body, Request};
 
-use crate::error::BadInput;
+use crate::http::bad_input::BadInput;
 
 /// Largest form body read; the tour's forms send a few bytes.
 const MAX_FORM_BYTES: usize = 4096;
@@ -22,7 +22,10 @@ impl Params {
             let form = body.into_bytes_limit(MAX_FORM_BYTES).await.map_err(|_| {
                 BadInput::Parameter(format!("a form body is at most {MAX_FORM_BYTES} bytes"))
             })?;
-            pairs.extend(query_pairs(&String::from_utf8_lossy(&form)));
+            pairs.extend(
+                form_urlencoded::parse(&form)
+                    .map(|(key, value)| (key.into_owned(), value.into_owned())),
+            );
         }
         Ok(Params(pairs))
     }
@@ -64,40 +67,9 @@ impl Params {
     }
 }
 
-/// The decoded `key=value` pairs of a query string, in order.
+/// The decoded `key=value` pairs of a query string or form body, in order (`+` is a space,
+/// `%XX` a byte; bytes that are not UTF-8 become U+FFFD).
 pub fn query_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(key), percent_decode(value))
-        })
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = bytes
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        match (escaped, bytes[i]) {
-            (Some(byte), _) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            (None, b'+') => {
-                decoded.push(b' ');
-                i += 1;
-            }
-            (None, byte) => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
 }

@@ -1,8 +1,15 @@
-//! The browser tour's pages: each handler gathers the registry into a [`Snapshot`] and hands it to
-//! a view in `templates/`. Handlers stay thin; what a page says lives beside its view.
+//! The browser tour's pages: each handler reads the registry into a [`Snapshot`] and hands it to a
+//! view in `templates/`. Handlers stay thin and only read; what a page says lives beside its view.
+//!
+//! - [`snapshot`]: the plain numbers a view sees, read from one `gather()`.
+//! - [`history`]: the last two minutes of the counter, the gauge and the summary's quantiles,
+//!   sampled once a second by a task started beside the server.
+//! - [`quiz`]: the self-check quiz; [`query`] runs its PromQL answers in the `--prometheus` server.
 
+pub mod history;
 pub mod query;
 pub mod quiz;
+pub mod snapshot;
 
 use maud::Markup;
 use poem::{
@@ -14,10 +21,13 @@ use poem::{
 
 use crate::{
     exposition,
-    history::History,
-    snapshot::{histogram, scalar, series, summary, Snapshot},
+    lessons::histogram::KeptObservations,
     state::AppState,
     templates,
+    tour::{
+        history::History,
+        snapshot::{read_histogram, read_scalar, read_series, read_summary, Snapshot},
+    },
 };
 
 /// The policy on every page: nothing from outside the tour, no inline script or style, so the pages
@@ -28,59 +38,49 @@ pub const CONTENT_SECURITY_POLICY: &str =
 /// The longer range the counter page compares `rate()` under.
 const RATE_RANGE_5M: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Reads every number a page may show from one `gather()` of the registry, and notes the counter's
-/// and the gauge's values in their history.
+/// Reads every number a page may show from one `gather()` of the registry, with the history the
+/// sampler has kept. It writes nothing.
 pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
     let families = state.metrics.registry.gather();
-    let clicks = scalar(&families, "tour_clicks_total");
-    let temperature = scalar(&families, "tour_temperature_celsius");
-    let responses = summary(&families, "tour_response_seconds");
-    let quantile_values = responses.as_ref().map_or([f64::NAN; 3], |summary| {
-        let mut values = [f64::NAN; 3];
-        for (value, (_, read)) in values.iter_mut().zip(&summary.quantiles) {
-            *value = *read;
-        }
-        values
-    });
-    if let (Some(clicks), Some(temperature)) = (clicks, temperature) {
-        state.history.record(clicks, temperature, quantile_values);
-    }
-    let recent = state.history.recent();
+    let responses = read_summary(&families, "tour_response_seconds");
+    let history = state.history.points();
     let window = History::WINDOW.as_secs_f64();
     let clicks_samples = state.history.clicks_since(History::WINDOW + RATE_RANGE_5M);
     let quantile_history = responses
         .iter()
-        .flat_map(|summary| summary.quantiles.iter().map(|(q, _)| *q))
-        .zip(recent.quantiles)
+        .flat_map(|responses| responses.quantiles.iter().map(|(q, _)| *q))
+        .zip(history.quantiles)
         .collect();
     Snapshot {
         origin: origin(req),
-        clicks,
-        temperature,
-        uploads_in_progress: scalar(&families, "file_uploads_in_progress"),
-        uploads: histogram(&families, "file_upload_duration_seconds"),
+        clicks: read_scalar(&families, "tour_clicks_total"),
+        temperature: read_scalar(&families, "tour_temperature_celsius"),
+        uploads_in_progress: read_scalar(&families, "file_uploads_in_progress"),
+        uploads: read_histogram(&families, "file_upload_duration_seconds"),
         responses,
-        response_buckets: histogram(&families, "tour_response_bucketed_seconds"),
-        clicks_rate_1m: crate::counter::rate_over_time(&clicks_samples, 60.0, window),
-        clicks_rate_5m: crate::counter::rate_over_time(
+        response_buckets: read_histogram(&families, "tour_response_bucketed_seconds"),
+        clicks_rate_1m: crate::lessons::counter::rate_over_time(&clicks_samples, 60.0, window),
+        clicks_rate_5m: crate::lessons::counter::rate_over_time(
             &clicks_samples,
             RATE_RANGE_5M.as_secs_f64(),
             window,
         ),
-        clicks_delta: recent
+        clicks_delta: history
             .clicks
             .first()
-            .zip(recent.clicks.last())
+            .zip(history.clicks.last())
             .map(|(first, last)| last.value - first.value),
-        clicks_increase: (!recent.clicks.is_empty())
-            .then(|| crate::counter::increase(&recent.clicks)),
-        clicks_history: recent.clicks,
-        temperature_history: recent.temperature,
+        clicks_increase: (!history.clicks.is_empty())
+            .then(|| crate::lessons::counter::increase(&history.clicks)),
+        clicks_history: history.clicks,
+        temperature_history: history.temperature,
         quantile_history,
-        recent_uploads: state.recent_uploads.values(),
+        history_seconds: History::WINDOW.as_secs_f64(),
+        kept_uploads: state.kept_uploads.values(),
+        kept_uploads_capacity: KeptObservations::CAPACITY,
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
-        exposition: exposition::text_format(&families),
-        http_requests: series(&families, "http_requests_total"),
+        exposition: exposition::text::encode(&families),
+        http_requests: read_series(&families, "http_requests_total"),
     }
 }
 
@@ -104,13 +104,13 @@ pub fn gauge(req: &Request, Data(state): Data<&AppState>) -> Response {
 
 /// `GET /tour/histogram`.
 #[handler]
-pub fn histogram_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+pub fn histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
     html(templates::histogram::page(&snapshot(state, req)))
 }
 
 /// `GET /tour/summary`.
 #[handler]
-pub fn summary_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+pub fn summary(req: &Request, Data(state): Data<&AppState>) -> Response {
     html(templates::summary::page(&snapshot(state, req)))
 }
 
@@ -130,7 +130,7 @@ pub fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
 /// and what ten thousand random paths do to them.
 #[handler]
 pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let cardinality = crate::labels::demonstration().await;
+    let cardinality = crate::lessons::labels::demonstration().await;
     html(templates::labels::page(&snapshot(state, req), &cardinality))
 }
 

@@ -1,9 +1,14 @@
 //! Counter: a single number that only ever goes up (or resets to zero when the process restarts).
 //!
-//! Use it for things that happen: requests served, bytes sent, clicks. Unlike a gauge, its raw value
-//! means little; what you graph is its rate, `rate(tour_clicks_total[1m])`, which also survives restarts.
-//! Refusing a negative increment is what keeps `rate()` honest: a counter that went down would look
-//! like a restart.
+//! **What it is.** A running total of things that happened: requests served, bytes sent, clicks.
+//!
+//! **How it differs from a gauge.** Its raw value means little; what you graph is its rate,
+//! `rate(tour_clicks_total[1m])`, which also survives restarts. Refusing a negative increment is
+//! what keeps `rate()` honest: a counter that went down would look like a restart.
+//!
+//! **Typical use.** Anything you would ask "how often?" of; name it with `_total`.
+//!
+//! **How to make one.** `Counter::new("tour_clicks_total", help)`, registered in [`crate::state`].
 
 use std::{
     sync::{
@@ -15,7 +20,11 @@ use std::{
 
 use poem::{handler, web::Data, Body, Request, Response};
 
-use crate::{error::BadInput, params::Params, reply, snapshot::Point, state::AppState};
+use crate::{
+    http::{bad_input::BadInput, params::Params, reply},
+    state::AppState,
+    tour::snapshot::Point,
+};
 
 /// `POST /counter[?by=N]`: adds 1, or `N`, to `tour_clicks_total`.
 #[handler]

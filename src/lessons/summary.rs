@@ -6,7 +6,10 @@
 use poem::{handler, web::Data, Body, Request, Response};
 use rand::Rng;
 
-use crate::{error::BadInput, params::Params, reply, state::AppState};
+use crate::{
+    http::{bad_input::BadInput, params::Params, reply},
+    state::AppState,
+};
 
 /// `POST /summary[?value=V]`: observes `V` seconds, or a simulated response time, and says which.
 #[handler]

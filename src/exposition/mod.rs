@@ -1,6 +1,10 @@
 //! `GET /metrics`: the registry as a scraper reads it, in the format and coding it asks for.
 //!
-//! The Prometheus text format is the default; OpenMetrics (see [`crate::openmetrics`]) when the
+//! - [`text`]: the Prometheus text format, the default.
+//! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
+//! - [`process`]: `process_*`, read from `/proc` at most once a second.
+//!
+//! The Prometheus text format is the default; OpenMetrics (see [`openmetrics`]) when the
 //! `Accept` header ranks it at least as high as plain text, as Prometheus' own scrapes do. The body is
 //! gzipped when `Accept-Encoding` allows it. `?name[]=NAME` (repeatable) keeps only those families,
 //! as the Python client does; a family is named by its own name or by one of its samples' names
@@ -12,12 +16,13 @@ use poem::{
     web::{Compress, CompressionAlgo, Data},
     IntoResponse, Request, Response,
 };
-use prometheus::{proto::MetricFamily, Encoder, TextEncoder};
+use prometheus::proto::MetricFamily;
 
-use crate::{accept::quality, openmetrics, params::query_pairs, state::AppState};
+pub mod openmetrics;
+pub mod process;
+pub mod text;
 
-/// The content type of the text format, exactly as the exposition format specifies it.
-pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+use crate::{http::negotiation::quality, http::params::query_pairs, state::AppState};
 
 /// `GET /metrics`: the exposition of the one registry.
 #[handler]
@@ -29,7 +34,7 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
             openmetrics::encode(&families).into_bytes(),
         )
     } else {
-        (TEXT_CONTENT_TYPE, text_format(&families).into_bytes())
+        (text::CONTENT_TYPE, text::encode(&families).into_bytes())
     };
     tracing::debug!(content_type, families = families.len(), "exposition");
     let response = Response::builder()
@@ -42,15 +47,6 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
     } else {
         response
     }
-}
-
-/// `families` in the Prometheus text format, as `GET /metrics` answers by default.
-pub fn text_format(families: &[MetricFamily]) -> String {
-    let mut text = Vec::new();
-    TextEncoder::new()
-        .encode(families, &mut text)
-        .expect("writing to a Vec cannot fail");
-    String::from_utf8(text).expect("the text format is UTF-8")
 }
 
 /// True when `accept` ranks OpenMetrics above zero and no lower than the text format. Prometheus
