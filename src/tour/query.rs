@@ -273,6 +273,10 @@ mod tests {
         let off = vector(r#"[{"metric":{"le":"1"},"value":[1,"2.1"]}]"#);
         assert!(compare(&summed, &theirs).unwrap_err().contains("{}"));
         assert!(compare(&off, &theirs).unwrap_err().contains("2.1"));
+        let another_bucket = vector(r#"[{"metric":{"le":"2"},"value":[1,"2"]}]"#);
+        assert!(compare(&another_bucket, &theirs)
+            .unwrap_err()
+            .contains(r#"{le="2"}"#));
     }
 
     #[test]
