@@ -103,8 +103,22 @@ fn tour_scrape_like_promhttp(c: &mut Criterion) {
         .build()
         .unwrap();
     let state = visited_tour();
-    let families: Vec<String> = (state.metrics.registry.gather().iter())
-        .map(|family| family.name().to_string())
+    let gathered = state.metrics.registry.gather();
+    let series = |name: &str| {
+        (gathered.iter())
+            .find(|family| family.name() == name)
+            .map_or(0, |family| family.get_metric().len())
+    };
+    assert_eq!(
+        (
+            series("http_requests_total"),
+            series("http_request_duration_seconds")
+        ),
+        (16, 12),
+        "the series benches/go/golang_test.go's TestRegistryShape expects"
+    );
+    let families: Vec<&str> = (gathered.iter())
+        .map(|family| family.name())
         .filter(|name| !name.starts_with("process_"))
         .collect();
     // The tour's own `name[]` selection leaves `process_*` out; the Go side registers no process
