@@ -33,6 +33,7 @@ echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start; $(
 # client_golang from Debian's sources, offline: GOPATH mode, no module proxy.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+[ -n "${HOME:-}" ] || export GOCACHE="$work/cache"  # go needs a build cache
 (cd benches/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
   go test -c -o "$work/golang.test")
 "$work/golang.test" -test.run TestRegistryShape >/dev/null ||
