@@ -40,7 +40,7 @@ const RATE_RANGE_5M: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Reads every number a page may show from one `gather()` of the registry, with the history the
 /// sampler has kept. It writes nothing.
-pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
+pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
     let families = state.metrics.registry.gather();
     let responses = read_summary(&families, "tour_response_seconds");
     let history = state.history.points();
@@ -87,43 +87,43 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
 /// `GET /`: the four types side by side.
 #[handler]
 pub fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::index::page(&snapshot(state, req)))
+    html(templates::index::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/counter`.
 #[handler]
 pub fn counter(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::counter::page(&snapshot(state, req)))
+    html(templates::counter::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/gauge`.
 #[handler]
 pub fn gauge(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::gauge::page(&snapshot(state, req)))
+    html(templates::gauge::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/histogram`.
 #[handler]
 pub fn histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::histogram::page(&snapshot(state, req)))
+    html(templates::histogram::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/summary`.
 #[handler]
 pub fn summary(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::summary::page(&snapshot(state, req)))
+    html(templates::summary::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/versus`: the same observations in a histogram and a summary.
 #[handler]
 pub fn versus(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::versus::page(&snapshot(state, req)))
+    html(templates::versus::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/anatomy`: every line of `/metrics`, annotated.
 #[handler]
 pub fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::anatomy::page(&snapshot(state, req)))
+    html(templates::anatomy::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/labels`: one series per label combination, the live series of `http_requests_total`,
