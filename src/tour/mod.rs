@@ -131,7 +131,10 @@ pub fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
 #[handler]
 pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Response {
     let cardinality = crate::lessons::labels::demonstration().await;
-    html(templates::labels::page(&snapshot(state, req), &cardinality))
+    html(templates::labels::page(
+        &take_snapshot(state, req),
+        &cardinality,
+    ))
 }
 
 /// `GET /static/tour.css`.

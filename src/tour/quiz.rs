@@ -439,7 +439,7 @@ fn unmatched_series(s: &Snapshot, answer: f64) -> Verdict {
 /// `GET /tour/quiz`: every question with its form, the verdict just given, and the score.
 #[handler]
 pub fn page(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let snapshot = super::snapshot(state, req);
+    let snapshot = super::take_snapshot(state, req);
     let view = templates::quiz::QuizView {
         questions: QUESTIONS
             .iter()
@@ -476,7 +476,7 @@ pub fn ask(req: &Request, Path(id): Path<String>, Data(state): Data<&AppState>) 
     let Some(question) = question(&id) else {
         return no_such_question();
     };
-    let snapshot = super::snapshot(state, req);
+    let snapshot = super::take_snapshot(state, req);
     let prometheus = state.config.prometheus.as_ref().map(|url| url.0.as_str());
     plain_text(
         StatusCode::OK,
@@ -521,7 +521,7 @@ pub async fn judge(
         }
         Answer::Live { judge, .. } => {
             let number = parse_number(answer)?;
-            judge(&super::snapshot(state, req), number)
+            judge(&super::take_snapshot(state, req), number)
         }
         Answer::Query { reference } => match judge_query(state, answer, reference).await {
             Ok(verdict) => verdict,
