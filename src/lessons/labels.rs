@@ -1,7 +1,7 @@
 //! Labels and cardinality: every combination of label values is a series of its own, so a label
 //! must take a few, fixed values; one taken from the request lets every visitor add series.
 //!
-//! The tour's `http_requests_total{method,route,status}` is built that way (see [`crate::http_metrics`]):
+//! The tour's `http_requests_total{method,route,status}` is built that way (see [`crate::http::request_metrics`]):
 //! `route` is the pattern the router matched, never the path as sent. [`measure`] proves it with the
 //! tour's own router and middleware: random paths sent to a scratch copy of the app, its series
 //! counted before and after, beside what a raw-path label would have cost.
