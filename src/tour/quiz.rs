@@ -125,7 +125,7 @@ pub const QUESTIONS: &[Question] = &[
         answer: Answer::Choice {
             choices: &[("a", "15s"), ("b", "30s"), ("c", "1m"), ("d", "5m")],
             right: "c",
-            why: "at least four times the scrape interval, 4 × 15 s = 1m: rate() needs two samples in the range, and four leave room for a missed scrape",
+            why: "at least four times the scrape interval, 4 × 15 s = 1m: rate() needs two samples in the range, and four intervals still hold two when a scrape or two fails",
         },
     },
     Question {
