@@ -4,8 +4,26 @@ use maud::{html, Markup};
 
 use super::{layout, section, Snapshot};
 
-/// The anatomy page: the current `/metrics`, annotated line by line.
+/// The families that are not the lessons', folded below the tour's own: a page of `http_*` and
+/// `process_*` lines would bury the four lessons. Each is `(prefix, what it is)`.
+pub const FOLDED: [(&str, &str); 2] = [
+    (
+        "http_",
+        "every request the tour answered, by method, route and status",
+    ),
+    (
+        "process_",
+        "the process itself: CPU, memory, open files, start time",
+    ),
+];
+
+/// The anatomy page: the current `/metrics`, annotated line by line, the tour's own families first.
 pub fn page(snapshot: &Snapshot) -> Markup {
+    let lines = annotate(&snapshot.exposition);
+    let own: Vec<_> = lines
+        .iter()
+        .filter(|(line, _)| folded_under(line).is_none())
+        .collect();
     layout(
         "Anatomy of /metrics",
         html! {
@@ -23,21 +41,46 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     dt { code { "{quantile=\"0.9\"}" } } dd { "A summary's quantile: 90% of observations in its window were at most this value." }
                 }
             }))
-            (section("The exposition, annotated", html! {
-                div #anatomy-lines data-live {
-                    table.anatomy {
-                        caption { "Every line of /metrics, as of this page" }
-                        thead { tr { th scope="col" { "line" } th scope="col" { "what it says" } } }
-                        tbody {
-                            @for (line, note) in annotate(&snapshot.exposition) {
-                                tr { td { code { (line) } } td { (note) } }
-                            }
-                        }
+            (section("The tour's own families, annotated", html! {
+                (lines_list("anatomy-lines", own))
+            }))
+            (section("Folded: requests and the process", html! {
+                @for (prefix, what) in FOLDED {
+                    // Outside the live part, so a refresh leaves it open or closed as the learner left it.
+                    details {
+                        summary { code { (prefix) "*" } ": " (what) }
+                        (lines_list(&format!("anatomy-{}lines", prefix.replace('_', "-")),
+                            lines.iter().filter(|(line, _)| folded_under(line) == Some(prefix)).collect()))
                     }
                 }
             }))
         },
     )
+}
+
+/// Annotated lines, live: each line of `/metrics`, then what it says. A description list, laid out
+/// as two columns on a wide screen and one line above its note on a phone.
+fn lines_list(id: &str, lines: Vec<&(&str, String)>) -> Markup {
+    html! {
+        dl.anatomy #(id) data-live {
+            @for (line, note) in lines {
+                dt { code { (line) } }
+                dd { (note) }
+            }
+        }
+    }
+}
+
+/// The folded prefix a line's family starts with, or `None` for the tour's own families.
+pub fn folded_under(line: &str) -> Option<&'static str> {
+    let name = line
+        .strip_prefix("# HELP ")
+        .or_else(|| line.strip_prefix("# TYPE "))
+        .unwrap_or(line);
+    FOLDED
+        .iter()
+        .map(|(prefix, _)| *prefix)
+        .find(|prefix| name.starts_with(prefix))
 }
 
 /// Pairs every line of an exposition with a sentence explaining it.

@@ -4,7 +4,7 @@ use maud::{html, Markup};
 
 use super::{
     action_form, chart, command, family_lines, layout, live_value, number, promql, rounded,
-    section, Snapshot,
+    section, windows_note, Snapshot,
 };
 
 /// The counter's lesson.
@@ -31,6 +31,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/counter")))
                 (command(&format!("curl -X POST '{origin}/counter?by=5'")))
+                (windows_note())
             }))
             (section("When to choose it", html! {
                 p { "Whenever the question is “how many, how often?”. If the number can go down "

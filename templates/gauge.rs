@@ -3,7 +3,8 @@
 use maud::{html, Markup};
 
 use super::{
-    action_form, chart, command, family_lines, layout, live_value, promql, section, Snapshot,
+    action_form, chart, command, family_lines, layout, live_value, promql, section, windows_note,
+    Snapshot,
 };
 
 /// The gauge's lesson.
@@ -30,6 +31,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/gauge/inc")))
                 (command(&format!("curl -X POST '{origin}/gauge/set?value=-5'")))
+                (windows_note())
                 p { "A gauge the app sets itself: " code { "file_uploads_in_progress" } " is "
                     output #gauge-in-progress data-live { (super::number(snapshot.uploads_in_progress)) }
                     " right now. Start an upload on the " a href="/tour/histogram" { "histogram page" } " and watch it rise, then fall." }

@@ -4,7 +4,8 @@
 use maud::{html, Markup};
 
 use super::{
-    action_form, chart, command, family_lines, layout, promql, rounded, section, Snapshot,
+    action_form, chart, command, family_lines, layout, promql, rounded, scroll_box, section,
+    windows_note, Snapshot,
 };
 use crate::{lessons::histogram::exact_quantile, tour::snapshot::HistogramData};
 
@@ -36,9 +37,10 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 p.small { "The same from a terminal, once or twenty times at once:" }
                 (command(&format!("curl -X POST {origin}/file-upload")))
                 (command(&format!("for i in $(seq 20); do curl -s -X POST {origin}/file-upload & done; wait")))
+                (windows_note())
             }))
-            (section("The buckets, as /metrics says them", buckets_table(&uploads)))
-            (section("Estimating a quantile", estimates(&uploads, &snapshot.kept_uploads, snapshot.kept_uploads_capacity)))
+            (section("The buckets, as /metrics says them", scroll_box("The buckets", buckets_table(&uploads))))
+            (section("Estimating a quantile", scroll_box("Estimates against the truth", estimates(&uploads, &snapshot.kept_uploads, snapshot.kept_uploads_capacity))))
             (section("When to choose it", html! {
                 p { "For anything you would ask “how long?” or “how big?” about, when you want percentiles or an SLO "
                     "across many instances. Buckets from every instance add up, so a fleet-wide quantile is one "

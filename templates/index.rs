@@ -3,7 +3,9 @@
 
 use maud::{html, Markup};
 
-use super::{action_form, command, layout, live_value, metrics_link, number, rounded, Snapshot};
+use super::{
+    action_form, command, layout, live_value, metrics_link, number, rounded, windows_note, Snapshot,
+};
 
 /// The tour's front page.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -70,6 +72,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     curl: format!("curl -X POST {origin}/summary"),
                 }))
             }
+            (windows_note())
             section {
                 h2 { "Then" }
                 ul.onward {

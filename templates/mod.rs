@@ -121,9 +121,30 @@ pub fn live_value(id: &str, metric: &str, value: Option<f64>) -> Markup {
     }
 }
 
+/// A box around a table that scrolls sideways on its own when the table is wider than the screen,
+/// so the page never does. Put it outside any `data-live` part: a refresh then keeps where the
+/// learner scrolled to. It takes keyboard focus, so a keyboard can scroll it too.
+pub fn scroll_box(label: &str, content: Markup) -> Markup {
+    html! {
+        div.scroll role="region" aria-label=(label) tabindex="0" { (content) }
+    }
+}
+
 /// A shell command, as a learner would type it.
 pub fn command(text: &str) -> Markup {
     html! { pre.command { code { "$ " (text) } } }
+}
+
+/// The line under a page's shell commands for the Windows laptops in the room: in Windows
+/// PowerShell `curl` names Invoke-WebRequest, which refuses `-X POST`, so a copied command fails.
+pub fn windows_note() -> Markup {
+    html! {
+        p.small.windows {
+            "On Windows, in PowerShell, type " code { "curl.exe" } " where a command says " code { "curl" }
+            ": there " code { "curl" } " is another command (Invoke-WebRequest), which refuses " code { "-X POST" }
+            ". " code { "curl.exe" } " comes with Windows 10 and later."
+        }
+    }
 }
 
 /// A PromQL query and what it answers.
@@ -156,7 +177,8 @@ pub fn action_form(action: &str, button: &str, field: Option<(&str, &str, &str)>
 pub fn family_lines(id: &str, exposition: &str, family: &str) -> Markup {
     let lines = lines_of(exposition, family);
     html! {
-        pre.exposition #(id) data-live {
+        // Focusable, as it scrolls when the family is long.
+        pre.exposition #(id) data-live tabindex="0" role="region" aria-label={ (family) " in /metrics" } {
             @if lines.is_empty() {
                 "(" (family) " is not in /metrics yet)"
             }

@@ -4,7 +4,8 @@
 use maud::{html, Markup};
 
 use super::{
-    action_form, chart, command, family_lines, layout, promql, rounded, section, Snapshot,
+    action_form, chart, command, family_lines, layout, promql, rounded, scroll_box, section,
+    windows_note, Snapshot,
 };
 use crate::tour::snapshot::SummaryData;
 
@@ -25,7 +26,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 }
                 (command(&format!("curl -X POST {origin}/summary")))
                 (command(&format!("curl -X POST '{origin}/summary?value=0.25'")))
-                (quantiles(snapshot.responses.as_ref(), snapshot.summary_window_seconds))
+                (windows_note())
+                (scroll_box("The quantiles", quantiles(snapshot.responses.as_ref(), snapshot.summary_window_seconds)))
                 (quantiles_over_time(snapshot))
             }))
             (section("Why you cannot average them", html! {

@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::{action_form, command, layout, rounded, section, Snapshot};
+use super::{action_form, command, layout, rounded, scroll_box, section, windows_note, Snapshot};
 
 /// The histogram-versus-summary lesson.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -19,8 +19,9 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (action_form("/summary", "Observe", Some(("value", "Response time to observe (s)", "0.25"))))
             }
             (command(&format!("for i in $(seq 50); do curl -s -X POST {origin}/summary; done")))
-            (section("The two answers", answers(snapshot)))
-            (section("The trade-off", trade_off()))
+            (windows_note())
+            (section("The two answers", scroll_box("The two answers", answers(snapshot))))
+            (section("The trade-off", scroll_box("Which to choose", trade_off())))
         },
     )
 }
@@ -63,7 +64,7 @@ fn trade_off() -> Markup {
     html! {
         table.compare {
             caption { "Which to choose" }
-            thead { tr { th scope="col" { "" } th scope="col" { "histogram" } th scope="col" { "summary" } } }
+            thead { tr { th scope="col" { span.visually-hidden { "what differs" } } th scope="col" { "histogram" } th scope="col" { "summary" } } }
             tbody {
                 tr { th scope="row" { "Quantiles computed" } td { "by Prometheus, at query time" } td { "by the app, as it observes" } }
                 tr { th scope="row" { "Which quantiles" } td { "any, chosen when you query" } td { "fixed in the code" } }

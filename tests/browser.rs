@@ -1,8 +1,10 @@
 //! The tour in a real browser: headless Chromium driven through WebDriver (`chromedriver`).
 //!
-//! Needs Debian's `chromium` and `chromium-driver`; without them the test says SKIPPED on the terminal,
-//! and under `TOUR_REQUIRE_E2E=1` (as CI sets) it fails. One browser serves the whole walk, which
-//! also writes a 1280x800 screenshot of every page under `target/screenshots/` for review.
+//! Needs Debian's `chromium` and `chromium-driver`, and for the accessibility check axe-core from npm
+//! (`npm ci --prefix tests/axe`); without them a test says SKIPPED on the terminal, and under
+//! `TOUR_REQUIRE_E2E=1` (as CI sets) it fails. Every page is walked on a phone, a laptop and a
+//! projector, and a full-page screenshot of each is written under `target/screenshots/` for people
+//! to look at.
 
 mod common;
 
@@ -13,57 +15,320 @@ use std::{
     time::Duration,
 };
 
-use common::{eventually, fast_config, http, require_program, TestServer};
+use common::{eventually, fast_config, http, require_file, require_program, TestServer, PAGES};
 use fantoccini::{wd::WebDriverCompatibleCommand, Client, ClientBuilder, Locator};
 use poem::http::Method;
 use serde_json::{json, Value};
 
-/// Every page of the tour, with the name its screenshot is saved under.
-const PAGES: [(&str, &str); 9] = [
-    ("index", "/"),
-    ("counter", "/tour/counter"),
-    ("gauge", "/tour/gauge"),
-    ("histogram", "/tour/histogram"),
-    ("summary", "/tour/summary"),
-    ("versus", "/tour/versus"),
-    ("anatomy", "/tour/anatomy"),
-    ("labels", "/tour/labels"),
-    ("quiz", "/tour/quiz"),
+/// A screen the tour is used on, as the page sees it (the viewport, not the window around it).
+#[derive(Debug, Clone, Copy)]
+struct Screen {
+    name: &'static str,
+    width: u32,
+    height: u32,
+}
+
+/// A phone in a learner's hand, a laptop, and the classroom's projector.
+const SCREENS: [Screen; 3] = [
+    Screen {
+        name: "phone",
+        width: 390,
+        height: 844,
+    },
+    Screen {
+        name: "laptop",
+        width: 1280,
+        height: 800,
+    },
+    Screen {
+        name: "projector",
+        width: 1920,
+        height: 1080,
+    },
 ];
 
+/// The smallest text a projected page may use, in CSS pixels, to be read from the back of a room.
+const PROJECTOR_TEXT_PX: f64 = 20.0;
+
+/// The content's width on the projector must pass the 1440 px the tour once stopped at.
+const PROJECTOR_CONTENT_PX: f64 = 1440.0;
+
+/// Two cores are shared: one browser at a time keeps each test's waits for live values honest.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_chromium_every_page_loads_cleanly_clicks_count_and_curl_changes_appear_live() {
+async fn in_chromium_clicks_count_curl_changes_appear_live_and_forms_work_without_javascript() {
     let (Some(chromedriver), Some(chromium)) = (
         require_program("chromedriver", "chromium-driver"),
         require_program("chromium", "chromium"),
     ) else {
         return;
     };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let server = TestServer::start(fast_config()).await;
     let driver = ChromeDriver::start(&chromedriver).await;
     let browser = driver.session(&chromium, Script::On).await;
-
     clicking_the_counter_button_raises_the_value_shown(&browser, &server).await;
     a_value_changed_by_curl_appears_without_a_reload(&browser, &server).await;
-    // Some uploads, so the histogram's page has bars to show in its screenshot.
-    let uploads: Vec<_> = (0..4)
-        .map(|_| tokio::spawn(http(server.address, "POST", "/file-upload", &[], b"")))
-        .collect();
-    for upload in uploads {
-        assert_eq!(upload.await.unwrap().status, 200);
-    }
-    // And response times, so the summary and versus pages have quantiles to compare.
-    for _ in 0..40 {
-        let observed = server.request("POST", "/summary", &[], b"").await;
-        assert_eq!(observed.status, 200, "{}", observed.text());
-    }
-    every_page_loads_with_no_console_error(&browser, &server).await;
     browser.close().await.unwrap();
 
     let without_script = driver.session(&chromium, Script::Off).await;
     with_javascript_off_a_form_still_counts_through_a_303(&without_script, &server).await;
     with_javascript_off_the_quiz_shows_its_verdict_after_the_303(&without_script, &server).await;
     without_script.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_without_sideways_scrolling_and_reads_large_on_a_projector() {
+    let (Some(chromedriver), Some(chromium)) = (
+        require_program("chromedriver", "chromium-driver"),
+        require_program("chromium", "chromium"),
+    ) else {
+        return;
+    };
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let server = TestServer::start(fast_config()).await;
+    give_every_page_something_to_show(&server).await;
+    let driver = ChromeDriver::start(&chromedriver).await;
+    let browser = driver.session(&chromium, Script::On).await;
+    let folder = screenshot_folder();
+    std::fs::create_dir_all(&folder).unwrap();
+
+    let mut problems = Vec::new();
+    let mut heights = String::from("page heights (px):");
+    for screen in SCREENS {
+        set_viewport(&browser, screen.width, screen.height).await;
+        for &path in PAGES {
+            open(&browser, &server, path).await;
+            let heading = browser.find(Locator::Css("h1")).await.unwrap();
+            assert!(
+                !heading.text().await.unwrap().is_empty(),
+                "{path} has no h1"
+            );
+            let page = measure(&browser).await;
+            let at = format!("{path} at {}x{}", screen.width, screen.height);
+            heights.push_str(&format!("\n  {at}: {}", page.height));
+            if page.scroll_width > page.client_width {
+                problems.push(format!(
+                    "{at} scrolls sideways: {} px of content in {} px; sticking out: {:?}",
+                    page.scroll_width, page.client_width, page.sticking_out
+                ));
+            }
+            if screen.width >= 1920 {
+                if page.body_text_px < PROJECTOR_TEXT_PX {
+                    problems.push(format!("{at}: body text is {} px", page.body_text_px));
+                }
+                if page.smallest_text.0 < PROJECTOR_TEXT_PX {
+                    problems.push(format!(
+                        "{at}: text of {} px in {}",
+                        page.smallest_text.0, page.smallest_text.1
+                    ));
+                }
+                if page.content_width <= PROJECTOR_CONTENT_PX {
+                    problems.push(format!(
+                        "{at}: the content is only {} px wide",
+                        page.content_width
+                    ));
+                }
+            }
+            let name = screenshot_name(path, screen);
+            let png = full_page_screenshot(&browser, screen, page.height).await;
+            std::fs::write(folder.join(name), png).unwrap();
+            assert_no_console_error(&browser, path).await;
+        }
+    }
+    common::say(&heights);
+    common::say(&format!("screenshots written to {}", folder.display()));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_core_finds_no_accessibility_violation_on_any_page_at_any_size() {
+    let axe =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js");
+    let (Some(chromedriver), Some(chromium), Some(axe)) = (
+        require_program("chromedriver", "chromium-driver"),
+        require_program("chromium", "chromium"),
+        require_file(&axe, "axe-core from npm: npm ci --prefix tests/axe"),
+    ) else {
+        return;
+    };
+    let axe = std::fs::read_to_string(axe).unwrap();
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let server = TestServer::start(fast_config()).await;
+    give_every_page_something_to_show(&server).await;
+    let driver = ChromeDriver::start(&chromedriver).await;
+    let browser = driver.session(&chromium, Script::On).await;
+
+    let mut violations = Vec::new();
+    for screen in SCREENS {
+        set_viewport(&browser, screen.width, screen.height).await;
+        for &path in PAGES {
+            open(&browser, &server, path).await;
+            for found in run_axe(&browser, &axe).await {
+                violations.push(format!(
+                    "{path} at {}x{}: {found}",
+                    screen.width, screen.height
+                ));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "axe-core found:\n{}",
+        violations.join("\n")
+    );
+}
+
+/// Injects axe-core into the page as a WebDriver script (which the page's Content-Security-Policy
+/// does not govern) and runs it on the whole document; one line per violation found.
+async fn run_axe(browser: &Client, axe: &str) -> Vec<String> {
+    browser.execute(axe, vec![]).await.unwrap();
+    let found = browser
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ["violations"] }).then(
+                (results) => done(results.violations.map((v) =>
+                    `${v.id} (${v.impact}): ${v.help}, at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)),
+                (error) => done([`axe-core failed: ${error}`]));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+/// Uploads and response times, so the histogram, summary, versus and anatomy pages show full
+/// tables and charts, their widest.
+async fn give_every_page_something_to_show(server: &TestServer) {
+    let uploads: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(http(server.address, "POST", "/file-upload", &[], b"")))
+        .collect();
+    for upload in uploads {
+        assert_eq!(upload.await.unwrap().status, 200);
+    }
+    for _ in 0..40 {
+        let observed = server.request("POST", "/summary", &[], b"").await;
+        assert_eq!(observed.status, 200, "{}", observed.text());
+    }
+}
+
+/// What the screens test reads from a page, all in CSS pixels.
+#[derive(Debug)]
+struct Measure {
+    /// The document's width, and the width of the viewport that shows it.
+    scroll_width: f64,
+    client_width: f64,
+    height: f64,
+    content_width: f64,
+    body_text_px: f64,
+    /// The smallest font any visible text is set in, and where.
+    smallest_text: (f64, String),
+    /// The outermost elements that reach past the viewport's right edge.
+    sticking_out: Vec<String>,
+}
+
+async fn measure(browser: &Client) -> Measure {
+    let page = browser
+        .execute(
+            r##"const root = document.documentElement;
+            const edge = root.clientWidth;
+            const describe = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                + (e.classList.length ? "." + [...e.classList].join(".") : "");
+            const all = [...document.body.querySelectorAll("*")];
+            const right = (e) => e.getBoundingClientRect().right;
+            const sticking_out = all
+                .filter((e) => right(e) > edge + 0.5 && right(e.parentElement) <= edge + 0.5)
+                .map(describe);
+            const holds_text = (e) => !e.closest("svg") && e.getClientRects().length > 0
+                && [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+            const px = (e) => parseFloat(getComputedStyle(e).fontSize);
+            const smallest = all.filter(holds_text)
+                .reduce((least, e) => px(e) < least[0] ? [px(e), describe(e)] : least, [Infinity, "nothing"]);
+            return {
+                scroll_width: root.scrollWidth,
+                client_width: edge,
+                height: root.scrollHeight,
+                content_width: document.querySelector("main").getBoundingClientRect().width,
+                body_text_px: px(document.body),
+                smallest_text: smallest,
+                sticking_out: sticking_out.slice(0, 8),
+            };"##,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let px = |key: &str| page[key].as_f64().unwrap();
+    Measure {
+        scroll_width: px("scroll_width"),
+        client_width: px("client_width"),
+        height: px("height"),
+        content_width: px("content_width"),
+        body_text_px: px("body_text_px"),
+        smallest_text: (
+            page["smallest_text"][0].as_f64().unwrap_or(f64::INFINITY),
+            page["smallest_text"][1]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        sticking_out: page["sticking_out"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|element| element.as_str().unwrap_or_default().to_owned())
+            .collect(),
+    }
+}
+
+/// Sizes the window so that the page's own viewport (`innerWidth` x `innerHeight`) is exactly
+/// `width` x `height`: `--window-size` and WebDriver's window size both count the window's frame.
+async fn set_viewport(browser: &Client, width: u32, height: u32) {
+    for _ in 0..3 {
+        let inner = browser
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .unwrap();
+        let (inner_width, inner_height) = (inner[0].as_i64().unwrap(), inner[1].as_i64().unwrap());
+        if (inner_width, inner_height) == (width.into(), height.into()) {
+            return;
+        }
+        let (outer_width, outer_height) = browser.get_window_size().await.unwrap();
+        let frame = |outer: u64, inner: i64, want: u32| {
+            u32::try_from(outer as i64 - inner + i64::from(want)).unwrap()
+        };
+        browser
+            .set_window_size(
+                frame(outer_width, inner_width, width),
+                frame(outer_height, inner_height, height),
+            )
+            .await
+            .unwrap();
+    }
+    panic!("the browser would not show a {width}x{height} viewport");
+}
+
+/// The whole page, top to bottom, as it is laid out at `screen`'s width: the window is made as tall
+/// as the page for the picture, then set back.
+async fn full_page_screenshot(browser: &Client, screen: Screen, height: f64) -> Vec<u8> {
+    // Chromium draws at most 16384 pixels in one picture.
+    let tall = (height.ceil() as u32).clamp(screen.height, 16384);
+    set_viewport(browser, screen.width, tall).await;
+    let png = browser.screenshot().await.unwrap();
+    set_viewport(browser, screen.width, screen.height).await;
+    png
+}
+
+/// `index-phone-390x844.png`, `anatomy-projector-1920x1080.png`, ...
+fn screenshot_name(path: &str, screen: Screen) -> String {
+    let page = match path.rsplit('/').next() {
+        Some("") | None => "index",
+        Some(last) => last,
+    };
+    format!(
+        "{page}-{}-{}x{}.png",
+        screen.name, screen.width, screen.height
+    )
 }
 
 async fn with_javascript_off_a_form_still_counts_through_a_303(
@@ -137,23 +402,6 @@ async fn a_value_changed_by_curl_appears_without_a_reload(browser: &Client, serv
         .unwrap();
     assert_eq!(same_page, Value::Bool(true), "the page was reloaded");
     assert_no_console_error(browser, "/tour/gauge").await;
-}
-
-async fn every_page_loads_with_no_console_error(browser: &Client, server: &TestServer) {
-    let folder = screenshot_folder();
-    std::fs::create_dir_all(&folder).unwrap();
-    for (name, path) in PAGES {
-        open(browser, server, path).await;
-        let heading = browser.find(Locator::Css("h1")).await.unwrap();
-        assert!(
-            !heading.text().await.unwrap().is_empty(),
-            "{path} has no h1"
-        );
-        let png = browser.screenshot().await.unwrap();
-        std::fs::write(folder.join(format!("{name}.png")), png).unwrap();
-        assert_no_console_error(browser, path).await;
-    }
-    common::say(&format!("screenshots written to {}", folder.display()));
 }
 
 /// Chooses `letter` for question `id` on the quiz page and presses Check, with no script to help.
@@ -326,7 +574,7 @@ impl ChromeDriver {
         driver
     }
 
-    /// A headless Chromium session at 1280x800, logging the console, with or without JavaScript.
+    /// A headless Chromium session with a 1280x800 viewport, logging the console, with or without JavaScript.
     async fn session(&self, chromium: &Path, script: Script) -> Client {
         let profile = self.profile.join(format!("{script:?}"));
         let capabilities = json!({
@@ -354,17 +602,7 @@ impl ChromeDriver {
             .connect(&format!("http://{}", self.address))
             .await
             .unwrap();
-        // --window-size counts the window's frame; grow it so the page itself is 1280x800.
-        let inner = client
-            .execute("return [window.innerWidth, window.innerHeight];", vec![])
-            .await
-            .unwrap();
-        let frame =
-            |i: usize, want: u32| want + want.saturating_sub(inner[i].as_u64().unwrap() as u32);
-        client
-            .set_window_size(frame(0, 1280), frame(1, 800))
-            .await
-            .unwrap();
+        set_viewport(&client, 1280, 800).await;
         client
     }
 }

@@ -2,25 +2,13 @@
 
 mod common;
 
-use common::{body, client};
+use common::{body, client, PAGES};
 use poem::http::{header, StatusCode};
-
-const PAGES: [&str; 9] = [
-    "/",
-    "/tour/counter",
-    "/tour/gauge",
-    "/tour/histogram",
-    "/tour/summary",
-    "/tour/versus",
-    "/tour/anatomy",
-    "/tour/labels",
-    "/tour/quiz",
-];
 
 #[tokio::test]
 async fn every_page_is_html_under_a_policy_that_forbids_outside_sources() {
     let (cli, _) = client();
-    for page in PAGES {
+    for &page in PAGES {
         let response = cli
             .get(page)
             .header(header::ACCEPT, "text/html")
@@ -84,7 +72,7 @@ async fn every_form_posts_to_a_route_of_the_contract() {
         "/file-upload",
         "/summary",
     ];
-    for page in PAGES {
+    for &page in PAGES {
         let html = body(cli.get(page).send().await).await;
         for form in html.split("<form").skip(1) {
             let action = form
@@ -160,7 +148,7 @@ async fn the_anatomy_page_annotates_every_line_of_the_exposition() {
         "file_upload_duration_seconds_count 1",
     ] {
         assert!(
-            html.contains(&format!("<td><code>{line}</code></td><td>")),
+            html.contains(&format!("<dt><code>{line}</code></dt><dd>")),
             "{line}"
         );
     }
@@ -191,4 +179,23 @@ async fn the_summary_and_versus_pages_show_the_quantiles_in_metrics() {
     let versus = body(cli.get("/tour/versus").send().await).await;
     assert!(versus.contains(&shown), "{shown} not in {versus}");
     assert!(versus.contains("The same 3 observations"));
+}
+
+#[tokio::test]
+async fn every_page_that_shows_curl_tells_windows_users_to_type_curl_exe() {
+    let (cli, _) = client();
+    let mut with_curl = 0;
+    for &page in PAGES {
+        let html = body(cli.get(page).send().await).await;
+        let commands = html.split(r#"<pre class="command">"#).skip(1);
+        if commands.clone().any(|command| command.contains("curl ")) {
+            with_curl += 1;
+            // In Windows PowerShell `curl` is Invoke-WebRequest, which refuses -X POST.
+            assert!(
+                html.contains("type <code>curl.exe</code>"),
+                "{page} shows curl but not curl.exe"
+            );
+        }
+    }
+    assert!(with_curl > 0, "no page shows a curl command");
 }

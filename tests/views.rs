@@ -244,3 +244,44 @@ fn every_line_of_the_exposition_gets_a_note() {
     assert!(note("r{method=\"GET\"} 5").contains("rate(r[1m])"));
     assert!(note("r{method=\"GET\"} 5").contains("method"));
 }
+
+#[test]
+fn the_anatomy_page_shows_the_tours_families_first_and_folds_http_and_process() {
+    let exposition = "# HELP file_upload_duration_seconds Time spent uploading a file.\n\
+        # TYPE file_upload_duration_seconds histogram\n\
+        file_upload_duration_seconds_count 1\n\
+        # HELP http_requests_total Requests answered.\n\
+        # TYPE http_requests_total counter\n\
+        http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 3\n\
+        # HELP process_open_fds Number of open file descriptors.\n\
+        # TYPE process_open_fds gauge\n\
+        process_open_fds 9\n\
+        # HELP tour_clicks_total Clicks on the counter demo.\n\
+        # TYPE tour_clicks_total counter\n\
+        tour_clicks_total 17\n";
+    let snapshot = Snapshot {
+        exposition: exposition.to_owned(),
+        ..snapshot()
+    };
+    let page = templates::anatomy::page(&snapshot).into_string();
+    let shown = |line: &str| {
+        let escaped = line.replace('"', "&quot;");
+        page.find(&format!("<dt><code>{escaped}</code></dt><dd>"))
+            .unwrap_or_else(|| panic!("{line} is not annotated"))
+    };
+    let first_fold = page.find("<details>").expect("nothing is folded");
+    for line in exposition.lines() {
+        let at = shown(line);
+        let opened = page[..at].rfind("<details>");
+        let closed = page[..at].rfind("</details>");
+        let folded = opened.is_some() && opened > closed;
+        let tours_own = line.contains("file_upload") || line.contains("tour_clicks");
+        assert_eq!(folded, !tours_own, "{line} folded: {folded}");
+        if tours_own {
+            assert!(at < first_fold, "{line} comes after a fold");
+        }
+    }
+    // A fold opens in the browser without any script, and says what it holds.
+    assert!(page.contains("<details><summary><code>http_*</code>"));
+    assert!(page.contains("<details><summary><code>process_*</code>"));
+}

@@ -14,6 +14,20 @@ use metrics_tour::{config::Config, state::AppState};
 use poem::{test::TestClient, Endpoint, Response};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
+/// Every page of the browser tour: the pages tests, the screens and the accessibility check all
+/// walk this list, so a new page is added here once.
+pub const PAGES: &[&str] = &[
+    "/",
+    "/tour/counter",
+    "/tour/gauge",
+    "/tour/histogram",
+    "/tour/summary",
+    "/tour/versus",
+    "/tour/anatomy",
+    "/tour/labels",
+    "/tour/quiz",
+];
+
 /// A configuration whose uploads take 1 to 2 seconds, so paused-clock tests stay short.
 pub fn fast_config() -> Config {
     Config {
@@ -189,14 +203,29 @@ pub fn require_program(program: &str, package: &str) -> Option<std::path::PathBu
             .find(|path| path.is_file())
     });
     if found.is_none() {
-        let message = format!("{program} not found (Debian package {package})");
-        if std::env::var("TOUR_REQUIRE_E2E").as_deref() == Ok("1") {
-            panic!("{message}, and TOUR_REQUIRE_E2E=1 requires it");
-        }
-        let test = std::thread::current().name().unwrap_or("test").to_owned();
-        say(&format!("SKIPPED {test}: {message}"));
+        missing(&format!("{program} not found (Debian package {package})"));
     }
     found
+}
+
+/// Finds a file a test needs that is installed rather than committed (axe-core from npm, say),
+/// skipping loudly or failing as [`require_program`] does; `install` says how to get it.
+pub fn require_file(path: &std::path::Path, install: &str) -> Option<std::path::PathBuf> {
+    if path.is_file() {
+        return Some(path.to_owned());
+    }
+    missing(&format!("{} not found ({install})", path.display()));
+    None
+}
+
+/// Says on the terminal that a test is skipped for want of `what`, or fails under
+/// `TOUR_REQUIRE_E2E=1`: no test passes by skipping silently.
+fn missing(what: &str) {
+    if std::env::var("TOUR_REQUIRE_E2E").as_deref() == Ok("1") {
+        panic!("{what}, and TOUR_REQUIRE_E2E=1 requires it");
+    }
+    let test = std::thread::current().name().unwrap_or("test").to_owned();
+    say(&format!("SKIPPED {test}: {what}"));
 }
 
 /// Writes a line straight to stderr, past the test harness's capture, so that a skip or a
