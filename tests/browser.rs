@@ -75,7 +75,37 @@ async fn in_chromium_clicks_count_curl_changes_appear_live_and_forms_work_withou
     let without_script = driver.session(&chromium, Script::Off).await;
     with_javascript_off_a_form_still_counts_through_a_303(&without_script, &server).await;
     with_javascript_off_the_quiz_shows_its_verdict_after_the_303(&without_script, &server).await;
+    with_javascript_off_the_anatomys_http_lines_unfold_on_a_click(&without_script, &server).await;
     without_script.close().await.unwrap();
+}
+
+async fn with_javascript_off_the_anatomys_http_lines_unfold_on_a_click(
+    browser: &Client,
+    server: &TestServer,
+) {
+    browser
+        .goto(&format!("{}/tour/anatomy", server.url()))
+        .await
+        .unwrap();
+    let own = browser
+        .find(Locator::Css("#anatomy-lines dt"))
+        .await
+        .unwrap();
+    assert!(
+        own.is_displayed().await.unwrap(),
+        "the tour's lines are hidden"
+    );
+    let http = browser
+        .find(Locator::Css("#anatomy-http-lines dt"))
+        .await
+        .unwrap();
+    assert!(!http.is_displayed().await.unwrap(), "http_* is not folded");
+    let fold = browser
+        .find(Locator::XPath("//summary[code='http_*']"))
+        .await
+        .unwrap();
+    fold.click().await.unwrap();
+    assert!(http.is_displayed().await.unwrap(), "http_* did not unfold");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
