@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::{command, layout, promql, section, Snapshot};
+use super::{command, layout, promql, scroll_box, section, windows_note, Snapshot};
 use crate::lessons::labels::Cardinality;
 
 /// The labels lesson, on `http_requests_total`'s live series and the random-path measurement.
@@ -16,7 +16,7 @@ pub fn page(snapshot: &Snapshot, cardinality: &Cardinality) -> Markup {
                 code { "http_requests_total{method=\"GET\",route=\"/tour/counter\",status=\"200\"}" } " is one series; "
                 "change any value and it is another, with a history of its own. Prometheus stores, indexes and "
                 "queries each series separately, so the number of series, the " strong { "cardinality" } ", is what a metric costs." }
-            (section("The series of http_requests_total, now", series_table(snapshot)))
+            (section("The series of http_requests_total, now", scroll_box("The series of http_requests_total", series_table(snapshot))))
             (section("Why route is a pattern, never the path", html! {
                 p { "The tour counts every request by the " strong { "pattern" } " its router matched: all the quiz's "
                     "questions share " code { "route=\"/quiz/:id\"" } ", and every path the tour does not have is "
@@ -31,6 +31,7 @@ pub fn page(snapshot: &Snapshot, cardinality: &Cardinality) -> Markup {
                 p.small { "Try it from a terminal, then look for the one unmatched series:" }
                 (command(&format!("for i in 1 2 3; do curl -s -o /dev/null {origin}/no-such-page-$RANDOM; done")))
                 (command(&format!("curl -s -g '{origin}/metrics?name[]=http_requests_total' | grep unmatched")))
+                (windows_note())
             }))
             (section("The cost of a label taken from the request", html! {
                 p { "Every new value makes a new series, and each series costs, for as long as it lives:" }
@@ -60,18 +61,16 @@ fn series_table(snapshot: &Snapshot) -> Markup {
         div #requests-series data-live {
             p { "This tour has " strong { (snapshot.http_requests.len()) } " series of " code { "http_requests_total" } " now: "
                 "one for each combination of method, route and status it has answered." }
-            div.scroll {
-                table {
-                    caption { "http_requests_total, one row per series" }
-                    thead { tr { th scope="col" { "method" } th scope="col" { "route" } th scope="col" { "status" } th scope="col" { "value" } } }
-                    tbody {
-                        @for series in &snapshot.http_requests {
-                            tr {
-                                td { (label(series, "method")) }
-                                td { code { (label(series, "route")) } }
-                                td { (label(series, "status")) }
-                                td { (series.value) }
-                            }
+            table {
+                caption { "http_requests_total, one row per series" }
+                thead { tr { th scope="col" { "method" } th scope="col" { "route" } th scope="col" { "status" } th scope="col" { "value" } } }
+                tbody {
+                    @for series in &snapshot.http_requests {
+                        tr {
+                            td { (label(series, "method")) }
+                            td { code { (label(series, "route")) } }
+                            td { (label(series, "status")) }
+                            td { (series.value) }
                         }
                     }
                 }

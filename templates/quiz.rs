@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::{command, frame, section};
+use super::{command, frame, section, windows_note};
 
 /// A question as shown: its text, what the tour holds now (for a live question), its choices.
 #[derive(Debug, Clone)]
@@ -52,6 +52,7 @@ pub fn page(view: &QuizView) -> Markup {
                 p { "Each question is also at " code { "/quiz/ID" } " as plain text; answer it with a POST:" }
                 (command(&format!("curl -s {origin}/quiz/rate-range")))
                 (command(&format!("curl -s -X POST {origin}/quiz/rate-range -d answer=c")))
+                (windows_note())
             }))
             ol.quiz {
                 @for (number, question) in view.questions.iter().enumerate() {
