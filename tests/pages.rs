@@ -199,3 +199,27 @@ async fn every_page_that_shows_curl_tells_windows_users_to_type_curl_exe() {
     }
     assert!(with_curl > 0, "no page shows a curl command");
 }
+
+#[tokio::test]
+async fn every_page_the_navigation_links_to_is_in_the_list_the_page_tests_walk() {
+    let (cli, _) = client();
+    let html = body(cli.get("/").send().await).await;
+    let nav = html
+        .split("<nav")
+        .nth(1)
+        .and_then(|rest| rest.split("</nav>").next())
+        .expect("a nav");
+    let links: Vec<&str> = nav
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(links.len() > 5, "{links:?}");
+    // /metrics is the exposition, not a page of the tour.
+    for link in links.into_iter().filter(|link| *link != "/metrics") {
+        assert!(
+            PAGES.contains(&link),
+            "{link} is in the navigation but not in tests/common's PAGES"
+        );
+    }
+}
