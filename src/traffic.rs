@@ -28,7 +28,7 @@ use tokio::{
     time::{sleep, sleep_until, Instant},
 };
 
-use crate::summary::demo::{MEDIAN_SECONDS, SPREAD};
+use crate::lessons::summary::{MEDIAN_SECONDS, SPREAD};
 
 /// Average crowd visits a second; the rate swings between a quarter and seven quarters of it.
 pub const MEAN_RATE: f64 = 3.0;

@@ -69,10 +69,10 @@ pub fn quantiles(summary: Option<&SummaryData>, window_seconds: f64) -> Markup {
                             @for (q, value) in &summary.quantiles {
                                 tr {
                                     th scope="row" { (q) }
-                                    td { (if value.is_nan() { "NaN".to_owned() } else { rounded(*value) }) }
+                                    td { (rounded(*value)) }
                                     td.small {
                                         @if value.is_nan() { "no observation in the window" }
-                                        @else { (q * 100.0) "% of responses in the window took at most this" }
+                                        @else { (rounded(q * 100.0)) "% of responses in the window took at most this" }
                                     }
                                 }
                             }
@@ -81,7 +81,7 @@ pub fn quantiles(summary: Option<&SummaryData>, window_seconds: f64) -> Markup {
                     dl.facts {
                         dt { code { "_count" } " = " (summary.count) }
                         dd { "Observations since the app started (not just the window): a counter." }
-                        dt { code { "_sum" } " = " (summary.sum) }
+                        dt { code { "_sum" } " = " (rounded(summary.sum)) }
                         dd { "Their total in seconds: also a counter." }
                     }
                 }

@@ -41,7 +41,7 @@ fn answers(snapshot: &Snapshot) -> Markup {
                             @for (q, value) in &summary.quantiles {
                                 tr {
                                     th scope="row" { (q) }
-                                    td { (if value.is_nan() { "NaN".to_owned() } else { rounded(*value) }) }
+                                    td { (rounded(*value)) }
                                     td { (histogram.estimate(*q).map_or("—".to_owned(), |e| rounded(e.value))) }
                                 }
                             }

@@ -59,6 +59,8 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         kept_uploads_capacity: KeptObservations::CAPACITY,
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
         exposition: exposition::text::encode(&families),
+        openmetrics: exposition::openmetrics::encode(&families),
+        traffic_cycle_seconds: crate::traffic::CYCLE.as_secs_f64(),
     }
 }
 

@@ -45,6 +45,10 @@ pub struct Snapshot {
     pub summary_window_seconds: f64,
     /// The whole exposition, as `GET /metrics` would answer it now.
     pub exposition: String,
+    /// The same, in OpenMetrics: what Prometheus asks for, and so what it reads.
+    pub openmetrics: String,
+    /// One swell and ebb of `--traffic`'s crowd, in seconds, for the pages that describe its shape.
+    pub traffic_cycle_seconds: f64,
 }
 
 /// A histogram's samples: cumulative counts per finite upper bound, then `_sum` and `_count`.
