@@ -384,3 +384,19 @@ fn every_measurement_in_docs_runs_in_quick_mode() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn no_doc_calls_the_summarys_estimate_precise_exact_or_configured() {
+    let mut files = vec![docs::root().join("README.md")];
+    files.extend(
+        std::fs::read_dir(docs::root().join("docs"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path()),
+    );
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap().to_lowercase();
+        for word in ["precise", "exact percentile", "configured error", "accurate"] {
+            assert!(!text.contains(word), "{}: {word}", file.display());
+        }
+    }
+}

@@ -222,13 +222,69 @@ fn the_versus_page_puts_the_two_answers_side_by_side() {
             count: 7,
         }),
         response_buckets: Some(uploads()),
+        window_responses: vec![0.5, 0.9, 1.2, 1.4, 1.6, 1.8, 2.5],
+        window_responses_complete: true,
+        summary_window_span_seconds: 540.0,
         ..snapshot()
     };
     let page = templates::versus::page(&snapshot).into_string();
     assert!(
-        page.contains(r#"<th scope="row">0.5</th><td>1.4</td><td>1.375</td>"#),
+        page.contains(r#"<th scope="row">0.5</th><td>1.4</td><td>1.375</td><td>1.4</td>"#),
         "{page}"
     );
+}
+
+#[test]
+fn the_versus_page_compares_the_histogram_over_the_summarys_window_not_since_start() {
+    // Since start the histogram saw 100 slow responses (all above 2 s); the window holds only the
+    // last four, all at most 1 s.
+    let since_start = HistogramData {
+        buckets: vec![(1.0, 4), (2.0, 4), (5.0, 104)],
+        sum: 304.0,
+        count: 104,
+    };
+    let snapshot = Snapshot {
+        responses: Some(SummaryData {
+            quantiles: vec![(0.5, 0.6)],
+            sum: 304.0,
+            count: 104,
+        }),
+        response_buckets: Some(since_start),
+        window_responses: vec![0.2, 0.4, 0.6, 0.8],
+        window_responses_complete: true,
+        summary_window_span_seconds: 540.0,
+        ..snapshot()
+    };
+    let page = templates::versus::page(&snapshot).into_string();
+    // Rank 2 of 4 in (0, 1], holding 4: 0 + 1 × 2 / 4 = 0.5; since start it would be 3.3.
+    assert!(
+        page.contains(r#"<th scope="row">0.5</th><td>0.6</td><td>0.5</td><td>0.4</td>"#),
+        "{page}"
+    );
+    assert!(page.contains("The same 4 observations, those of the summary&#39;s window (the last 540 s)")
+        || page.contains("The same 4 observations, those of the summary's window (the last 540 s)"), "{page}");
+}
+
+#[test]
+fn no_page_calls_the_summary_precise_exact_or_configured() {
+    let snapshot = Snapshot {
+        responses: Some(SummaryData { quantiles: vec![(0.5, 0.6)], sum: 1.0, count: 2 }),
+        response_buckets: Some(uploads()),
+        window_responses: vec![0.5, 0.7],
+        ..snapshot()
+    };
+    for page in [
+        templates::summary::page(&snapshot),
+        templates::versus::page(&snapshot),
+        templates::index::page(&snapshot),
+    ] {
+        let page = page.into_string().to_lowercase();
+        for word in ["precise", "exact percentile", "configured error", "accurate"] {
+            assert!(!page.contains(word), "{word} in {page}");
+        }
+    }
+    let summary = templates::summary::page(&snapshot).into_string();
+    assert!(summary.contains("within 0.8%") && summary.contains("no option changes it"));
 }
 
 #[test]

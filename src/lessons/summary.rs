@@ -29,6 +29,7 @@ pub async fn observe(
     };
     state.metrics.response.observe(seconds);
     state.metrics.response_histogram.observe(seconds);
+    state.kept_responses.keep(seconds);
     Ok(reply::updated(
         req,
         format!("observed {seconds} seconds in tour_response_seconds"),

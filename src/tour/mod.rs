@@ -37,6 +37,8 @@ pub const CONTENT_SECURITY_POLICY: &str =
 pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
     let families = state.metrics.registry.gather();
     let responses = read_summary(&families, "tour_response_seconds");
+    let span = state.metrics.response.window_span();
+    let (window_responses, window_responses_complete) = state.kept_responses.within(span);
     let history = state.history.points();
     let quantile_history = responses
         .iter()
@@ -58,6 +60,9 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         kept_uploads: state.kept_uploads.values(),
         kept_uploads_capacity: KeptObservations::CAPACITY,
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
+        summary_window_span_seconds: span.as_secs_f64(),
+        window_responses,
+        window_responses_complete,
         exposition: exposition::text::encode(&families),
         openmetrics: exposition::openmetrics::encode(&families),
         traffic_cycle_seconds: crate::traffic::CYCLE.as_secs_f64(),

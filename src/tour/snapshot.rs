@@ -43,6 +43,14 @@ pub struct Snapshot {
     pub history_seconds: f64,
     /// The summary's sliding window, in seconds (`--summary-max-age`).
     pub summary_window_seconds: f64,
+    /// How far back the summary's window reaches now, in seconds (its age buckets rotate, so
+    /// between `--summary-max-age` less one age bucket and all of it).
+    pub summary_window_span_seconds: f64,
+    /// The exact response times observed in that span, oldest first: the same observations the
+    /// summary's quantiles are computed from.
+    pub window_responses: Vec<f64>,
+    /// False when the oldest responses of that span are no longer kept.
+    pub window_responses_complete: bool,
     /// The whole exposition, as `GET /metrics` would answer it now.
     pub exposition: String,
     /// The same, in OpenMetrics: what Prometheus asks for, and so what it reads.
