@@ -538,6 +538,9 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
     })
     .await;
     lessons.check(fired.is_ok(), format!("{fired:?}"));
+    // The classic first query: the process's CPU time is float seconds, so its rate is not 0.
+    let cpu = prometheus.value("rate(process_cpu_seconds_total{job=\"tour\"}[1m])").await;
+    lessons.check(cpu > 0.0, format!("rate(process_cpu_seconds_total[1m]) above 0: {cpu}"));
     let rule = prometheus.value(&docs_query(&["job:upload_request_duration_seconds:p90_1m"])).await;
     lessons.check(rule.is_finite(), format!("the recording rule answers: {rule}"));
 
