@@ -121,7 +121,7 @@ fn inverse_normal(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.38357751867269e2,
         -3.066479806614716e1,
         2.506628277459239,
     ];
@@ -165,7 +165,10 @@ fn inverse_normal(p: f64) -> f64 {
 
 /// The crowd's generator: seeded from [`SEED_VARIABLE`] when it holds a number, else at random.
 fn crowd_rng() -> StdRng {
-    match std::env::var(SEED_VARIABLE).ok().and_then(|s| s.parse().ok()) {
+    match std::env::var(SEED_VARIABLE)
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
         Some(seed) => StdRng::seed_from_u64(seed),
         // A `Send` generator, seeded once, because the thread-local one cannot cross an `.await`.
         None => StdRng::from_rng(&mut rand::rng()),
@@ -360,9 +363,15 @@ mod tests {
     #[test]
     fn a_five_minute_rate_still_shows_the_cycle_and_a_one_minute_rate_follows_it() {
         let (low, high) = swing_over(Duration::from_secs(60));
-        assert!((low - 0.4).abs() < 0.05 && (high - 2.8).abs() < 0.05, "[1m] {low}..{high}");
+        assert!(
+            (low - 0.4).abs() < 0.05 && (high - 2.8).abs() < 0.05,
+            "[1m] {low}..{high}"
+        );
         let (low, high) = swing_over(Duration::from_secs(300));
-        assert!((low - 0.8).abs() < 0.06 && (high - 2.3).abs() < 0.06, "[5m] {low}..{high}");
+        assert!(
+            (low - 0.8).abs() < 0.06 && (high - 2.3).abs() < 0.06,
+            "[5m] {low}..{high}"
+        );
     }
 
     #[test]
@@ -374,7 +383,11 @@ mod tests {
             (0.99, 2.3263478740),
             (0.001, -3.0902323062),
         ] {
-            assert!((inverse_normal(p) - z).abs() < 1e-6, "{p}: {}", inverse_normal(p));
+            assert!(
+                (inverse_normal(p) - z).abs() < 1e-6,
+                "{p}: {}",
+                inverse_normal(p)
+            );
         }
     }
 
@@ -387,7 +400,10 @@ mod tests {
             let over_one = window.iter().filter(|&&v| v > 1.0).count();
             let over_half = window.iter().filter(|&&v| v > 0.5).count();
             // histogram_quantile(0.99) lands in (0.5, 1]: at most 1% above 1 s, more than 1% above 0.5 s.
-            assert!(over_one <= 1 && over_half >= 2, "from {start}: {over_one}, {over_half}");
+            assert!(
+                over_one <= 1 && over_half >= 2,
+                "from {start}: {over_one}, {over_half}"
+            );
             let p90 = window[107];
             assert!((0.25..0.4).contains(&p90), "from {start}: p90 {p90}");
         }
@@ -401,7 +417,15 @@ mod tests {
         assert!(peak >= 40.0);
         let cooled: f64 = visits[1..]
             .iter()
-            .map(|visit| visit.uri.rsplit('=').next().unwrap().parse::<f64>().unwrap())
+            .map(|visit| {
+                visit
+                    .uri
+                    .rsplit('=')
+                    .next()
+                    .unwrap()
+                    .parse::<f64>()
+                    .unwrap()
+            })
             .sum();
         assert!((peak - cooled - CALM_TEMPERATURE).abs() < 0.1);
         assert_eq!(visits.last().unwrap().delay, SPIKE_COOLS_OVER);

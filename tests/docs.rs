@@ -60,13 +60,22 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
         if holds {
             Ok(())
         } else {
-            Err(format!("{}: look for {what}, but it printed:\n{out}", block.place))
+            Err(format!(
+                "{}: look for {what}, but it printed:\n{out}",
+                block.place
+            ))
         }
     };
     if text.contains("/healthz") {
-        expect(out.lines().all(|line| line == "ok") && !out.is_empty(), "`ok`")
+        expect(
+            out.lines().all(|line| line == "ok") && !out.is_empty(),
+            "`ok`",
+        )
     } else if text.contains("counter?by=2") {
-        expect(sample("tour_clicks_total") == Some(3.0), "`tour_clicks_total 3`")
+        expect(
+            sample("tour_clicks_total") == Some(3.0),
+            "`tour_clicks_total 3`",
+        )
     } else if text.contains("counter?by=-1") {
         expect(
             out.contains("only goes up") && out.trim_end().ends_with("400"),
@@ -106,7 +115,13 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
     } else if text.contains("name[]=tour_response_seconds") {
         let observed: Vec<f64> = out
             .lines()
-            .filter_map(|line| line.strip_prefix("observed ")?.split(' ').next()?.parse().ok())
+            .filter_map(|line| {
+                line.strip_prefix("observed ")?
+                    .split(' ')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
             .collect();
         let (low, high) = observed
             .iter()
@@ -135,7 +150,10 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
     } else if text.contains("5003/summary?value=2") {
         expect(out.is_empty(), "nothing printed (-o /dev/null)")
     } else {
-        Err(format!("{}: no test knows what this block should print", block.place))
+        Err(format!(
+            "{}: no test knows what this block should print",
+            block.place
+        ))
     }
 }
 
@@ -395,7 +413,12 @@ fn no_doc_calls_the_summarys_estimate_precise_exact_or_configured() {
     );
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap().to_lowercase();
-        for word in ["precise", "exact percentile", "configured error", "accurate"] {
+        for word in [
+            "precise",
+            "exact percentile",
+            "configured error",
+            "accurate",
+        ] {
             assert!(!text.contains(word), "{}: {word}", file.display());
         }
     }

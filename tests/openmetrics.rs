@@ -339,8 +339,18 @@ fn the_text_format_spells_infinities_and_nan_as_the_format_does() {
     let mut observed = Metric::default();
     observed.set_histogram(histogram);
     let text = metrics_tour::exposition::text::encode(&[
-        family("hot", "A gauge.", MetricType::GAUGE, vec![gauge(f64::INFINITY)]),
-        family("cold", "A gauge.", MetricType::GAUGE, vec![gauge(f64::NEG_INFINITY)]),
+        family(
+            "hot",
+            "A gauge.",
+            MetricType::GAUGE,
+            vec![gauge(f64::INFINITY)],
+        ),
+        family(
+            "cold",
+            "A gauge.",
+            MetricType::GAUGE,
+            vec![gauge(f64::NEG_INFINITY)],
+        ),
         family("odd", "A gauge.", MetricType::GAUGE, vec![gauge(f64::NAN)]),
         family("d", "A histogram.", MetricType::HISTOGRAM, vec![observed]),
     ]);
@@ -371,7 +381,11 @@ fn samples(exposition: &str) -> std::collections::BTreeMap<String, f64> {
 #[tokio::test]
 async fn the_text_format_says_what_the_crates_encoder_says_about_the_tour() {
     let (client, state) = common::client();
-    for target in ["/counter?by=2", "/gauge/set?value=21.9", "/summary?value=0.25"] {
+    for target in [
+        "/counter?by=2",
+        "/gauge/set?value=21.9",
+        "/summary?value=0.25",
+    ] {
         client.post(target).send().await.assert_status_is_ok();
     }
     state.metrics.file_upload_duration.observe(3.5);
@@ -388,7 +402,10 @@ async fn the_text_format_says_what_the_crates_encoder_says_about_the_tour() {
     let theirs = String::from_utf8(theirs).unwrap();
     // The same families, help and types, and the same samples; only the spelling of numbers differs.
     let comments = |text: &str| -> Vec<String> {
-        text.lines().filter(|l| l.starts_with('#')).map(str::to_owned).collect()
+        text.lines()
+            .filter(|l| l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
     };
     assert_eq!(comments(&ours), comments(&theirs));
     let ours = samples(&ours);
@@ -404,7 +421,14 @@ async fn a_sample_name_selects_exactly_those_samples_and_a_family_name_the_famil
     state.metrics.file_upload_duration.observe(1.5);
     for accept in ["text/plain", PROMETHEUS_ACCEPT] {
         let get = async |query: &str| {
-            common::body(client.get(format!("/metrics?{query}")).header(header::ACCEPT, accept).send().await).await
+            common::body(
+                client
+                    .get(format!("/metrics?{query}"))
+                    .header(header::ACCEPT, accept)
+                    .send()
+                    .await,
+            )
+            .await
         };
         let samples_of = |body: &str| -> Vec<String> {
             body.lines()
@@ -416,15 +440,27 @@ async fn a_sample_name_selects_exactly_those_samples_and_a_family_name_the_famil
         let buckets = get("name[]=file_upload_duration_seconds_bucket").await;
         let names = samples_of(&buckets);
         assert_eq!(names.len(), 11, "{accept}: {buckets}");
-        assert!(names.iter().all(|n| n == "file_upload_duration_seconds_bucket"), "{accept}: {buckets}");
+        assert!(
+            names
+                .iter()
+                .all(|n| n == "file_upload_duration_seconds_bucket"),
+            "{accept}: {buckets}"
+        );
         assert!(buckets.contains("# TYPE file_upload_duration_seconds histogram"));
         // client_golang's rule: a family name keeps the family.
         let family = get("name[]=file_upload_duration_seconds").await;
         for sample in ["_bucket", "_sum", "_count"] {
-            assert!(samples_of(&family).contains(&format!("file_upload_duration_seconds{sample}")), "{accept}: {family}");
+            assert!(
+                samples_of(&family).contains(&format!("file_upload_duration_seconds{sample}")),
+                "{accept}: {family}"
+            );
         }
         // Nothing else: a summary has no buckets, a counter no _sum.
-        for nothing in ["tour_response_seconds_bucket", "tour_clicks_total_sum", "tour_click"] {
+        for nothing in [
+            "tour_response_seconds_bucket",
+            "tour_clicks_total_sum",
+            "tour_click",
+        ] {
             let body = get(&format!("name[]={nothing}")).await;
             assert!(
                 body.lines().all(|line| line == "# EOF"),

@@ -195,7 +195,10 @@ async fn the_histogram_pages_upload_loop_prints_one_answer_a_line() {
         return;
     }
     let server = common::TestServer::start(common::fast_config()).await;
-    let html = server.request("GET", "/tour/histogram", &[], b"").await.text();
+    let html = server
+        .request("GET", "/tour/histogram", &[], b"")
+        .await
+        .text();
     let shown = html
         .split("<code>$ ")
         .find(|command| command.starts_with("for i in"))

@@ -23,7 +23,10 @@ fn from_proc() -> (f64, f64) {
         .lines()
         .find_map(|line| line.strip_prefix("btime ")?.trim().parse().ok())
         .unwrap();
-    ((fields[14 - 3] + fields[15 - 3]) / ticks, boot + fields[22 - 3] / ticks)
+    (
+        (fields[14 - 3] + fields[15 - 3]) / ticks,
+        boot + fields[22 - 3] / ticks,
+    )
 }
 
 #[tokio::test]
@@ -39,10 +42,23 @@ async fn cpu_time_and_start_time_are_float_seconds_to_the_clock_tick() {
     let (cpu_after, start) = from_proc();
     let cpu = common::sample(&exposition, "process_cpu_seconds_total").unwrap();
     assert!(cpu > 0.0 && cpu < 1.0, "{cpu} CPU seconds (spun {spin})");
-    assert!(cpu <= cpu_after && cpu_after - cpu < 0.05, "{cpu}, then {cpu_after} in /proc");
+    assert!(
+        cpu <= cpu_after && cpu_after - cpu < 0.05,
+        "{cpu}, then {cpu_after} in /proc"
+    );
     let reported = common::sample(&exposition, "process_start_time_seconds").unwrap();
-    assert!((reported - start).abs() < 1e-6, "{reported}, /proc says {start}");
-    for name in ["process_resident_memory_bytes", "process_open_fds", "process_threads"] {
-        assert!(common::sample(&exposition, name).is_some_and(|v| v > 0.0), "{name}");
+    assert!(
+        (reported - start).abs() < 1e-6,
+        "{reported}, /proc says {start}"
+    );
+    for name in [
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_threads",
+    ] {
+        assert!(
+            common::sample(&exposition, name).is_some_and(|v| v > 0.0),
+            "{name}"
+        );
     }
 }

@@ -238,7 +238,9 @@ impl Lessons {
 /// The PromQL shown on the tour's pages: every `div.promql` code block of every page its navigation
 /// links to.
 async fn page_queries(tour: &Tour) -> Vec<(String, String)> {
-    let front = common::http(tour.address, "GET", "/", &[], b"").await.text();
+    let front = common::http(tour.address, "GET", "/", &[], b"")
+        .await
+        .text();
     let mut pages = vec!["/".to_owned()];
     for link in front.split("href=\"/tour/").skip(1) {
         let page = format!("/tour/{}", link.split('"').next().unwrap());
@@ -248,7 +250,9 @@ async fn page_queries(tour: &Tour) -> Vec<(String, String)> {
     }
     let mut queries = Vec::new();
     for page in pages {
-        let html = common::http(tour.address, "GET", &page, &[], b"").await.text();
+        let html = common::http(tour.address, "GET", &page, &[], b"")
+            .await
+            .text();
         for block in html.split("<div class=\"promql\"><pre><code>").skip(1) {
             let query = block.split("</code>").next().unwrap();
             queries.push((page.clone(), unescape(query)));
@@ -360,12 +364,16 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
         match answered {
             Err(failure) => failures.push(failure),
             // A query for the single tour reads the single tour only, with the fleet running.
-            Ok(results) if place.starts_with("docs/exercises.md") && !query.contains("tour-fleet") => {
+            Ok(results)
+                if place.starts_with("docs/exercises.md") && !query.contains("tour-fleet") =>
+            {
                 let jobs: Vec<&Value> = results.iter().map(|r| &r["metric"]["job"]).collect();
                 if !query.contains("job=\"tour\"")
                     || jobs.iter().any(|job| !job.is_null() && *job != "tour")
                 {
-                    failures.push(format!("{place}: `{query}` reads more than job tour: {jobs:?}"));
+                    failures.push(format!(
+                        "{place}: `{query}` reads more than job tour: {jobs:?}"
+                    ));
                 }
             }
             Ok(_) => {}
@@ -388,7 +396,10 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
         .unwrap();
     assert!(sent.status.success(), "{}: {sent:?}", slow.place);
     let per_instance = docs_query(&["tour_response_seconds{job=\"tour-fleet\", quantile=\"0.9\"}"]);
-    let slow_address = format!("127.0.0.1:{}", ports.iter().find(|(from, _)| *from == 5003).unwrap().1);
+    let slow_address = format!(
+        "127.0.0.1:{}",
+        ports.iter().find(|(from, _)| *from == 5003).unwrap().1
+    );
     until(Instant::now() + Duration::from_secs(10), async || {
         let results = prometheus.query(&per_instance).await;
         let slow_p90 = results
@@ -406,40 +417,70 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     for result in prometheus.query(&per_instance).await {
         let p90: f64 = result["value"][1].as_str().unwrap().parse().unwrap();
-        let instance = result["metric"]["instance"].as_str().unwrap_or("").to_owned();
+        let instance = result["metric"]["instance"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
         if instance == slow_address {
-            lessons.check((1.95..=2.05).contains(&p90), format!("5003's p90 at 2 s: {p90}"));
+            lessons.check(
+                (1.95..=2.05).contains(&p90),
+                format!("5003's p90 at 2 s: {p90}"),
+            );
         } else {
-            lessons.check((0.25..=0.4).contains(&p90), format!("{instance}'s p90 near 0.3 s: {p90}"));
+            lessons.check(
+                (0.25..=0.4).contains(&p90),
+                format!("{instance}'s p90 near 0.3 s: {p90}"),
+            );
         }
     }
     let averaged = prometheus
-        .value(&docs_query(&["avg(tour_response_seconds{job=\"tour-fleet\""]))
+        .value(&docs_query(&[
+            "avg(tour_response_seconds{job=\"tour-fleet\"",
+        ]))
         .await;
-    lessons.check((0.75..=1.05).contains(&averaged), format!("the average of the fleet's p90s about 0.9 s: {averaged}"));
+    lessons.check(
+        (0.75..=1.05).contains(&averaged),
+        format!("the average of the fleet's p90s about 0.9 s: {averaged}"),
+    );
     let fleet = prometheus
-        .value(&docs_query(&["histogram_quantile(0.9", "tour_response_bucketed_seconds_bucket{job=\"tour-fleet\"}"]))
+        .value(&docs_query(&[
+            "histogram_quantile(0.9",
+            "tour_response_bucketed_seconds_bucket{job=\"tour-fleet\"}",
+        ]))
         .await;
     lessons.check(
         (0.3..=0.7).contains(&fleet) && fleet < averaged * 0.75,
         format!("the fleet's p90 from summed buckets about 0.45 s, half the average {averaged}: {fleet}"),
     );
     let mean = prometheus
-        .value(&docs_query(&["sum(rate(tour_response_seconds_sum{job=\"tour-fleet\"}"]))
+        .value(&docs_query(&[
+            "sum(rate(tour_response_seconds_sum{job=\"tour-fleet\"}",
+        ]))
         .await;
-    lessons.check((0.15..=0.35).contains(&mean), format!("the fleet's mean response time about 0.25 s: {mean}"));
+    lessons.check(
+        (0.15..=0.35).contains(&mean),
+        format!("the fleet's mean response time about 0.25 s: {mean}"),
+    );
 
     // Clicks: each range's rate near what the crowd's cycle gives over that range. Where the range
     // reaches back past the first scrape, rate() still divides by the whole range, so it reads low in
     // proportion, as the docs warn.
     let elapsed = started.elapsed();
     for (range, query) in [
-        (60, docs_query(&["rate(tour_clicks_total{job=\"tour\"}[1m])"])),
-        (300, docs_query(&["rate(tour_clicks_total{job=\"tour\"}[5m])"])),
+        (
+            60,
+            docs_query(&["rate(tour_clicks_total{job=\"tour\"}[1m])"]),
+        ),
+        (
+            300,
+            docs_query(&["rate(tour_clicks_total{job=\"tour\"}[5m])"]),
+        ),
     ] {
         let rate = prometheus.value(&query).await;
         let samples = prometheus
-            .value(&format!("count_over_time(tour_clicks_total{{job=\"tour\"}}[{range}s])"))
+            .value(&format!(
+                "count_over_time(tour_clicks_total{{job=\"tour\"}}[{range}s])"
+            ))
             .await;
         // One scrape a second: the samples span that many seconds, and rate() extrapolates about
         // half a scrape past each end.
@@ -454,40 +495,78 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
     }
 
     // Routes and errors.
-    for result in prometheus.query(&docs_query(&["sum by (route) (rate(http_requests_total"])).await {
+    for result in prometheus
+        .query(&docs_query(&["sum by (route) (rate(http_requests_total"]))
+        .await
+    {
         let route = result["metric"]["route"].as_str().unwrap_or("?");
         lessons.check(
             route.starts_with('/') && !route.contains('?') && !route.contains('='),
             format!("a route pattern, never a raw path: {route}"),
         );
     }
-    let errors = prometheus.value(&docs_query(&["sum(rate(http_requests_total{job=\"tour\", status=~\"4..\"}"])).await;
-    lessons.check(errors > 0.0 && errors < 0.1, format!("a small error ratio: {errors}"));
+    let errors = prometheus
+        .value(&docs_query(&[
+            "sum(rate(http_requests_total{job=\"tour\", status=~\"4..\"}",
+        ]))
+        .await;
+    lessons.check(
+        errors > 0.0 && errors < 0.1,
+        format!("a small error ratio: {errors}"),
+    );
 
     // Uploads: in flight, how long, as clients see it.
-    let in_flight = prometheus.value(&docs_query(&["max_over_time(file_uploads_in_progress"])).await;
-    lessons.check(in_flight >= 20.0, format!("20 or more uploads in flight after the burst: {in_flight}"));
+    let in_flight = prometheus
+        .value(&docs_query(&["max_over_time(file_uploads_in_progress"]))
+        .await;
+    lessons.check(
+        in_flight >= 20.0,
+        format!("20 or more uploads in flight after the burst: {in_flight}"),
+    );
     let p90 = prometheus
-        .value(&docs_query(&["histogram_quantile(0.9", "file_upload_duration_seconds_bucket{job=\"tour\"}"]))
+        .value(&docs_query(&[
+            "histogram_quantile(0.9",
+            "file_upload_duration_seconds_bucket{job=\"tour\"}",
+        ]))
         .await;
-    lessons.check((8.3..=9.9).contains(&p90), format!("uploads' p90 near 9.1 s: {p90}"));
+    lessons.check(
+        (8.3..=9.9).contains(&p90),
+        format!("uploads' p90 near 9.1 s: {p90}"),
+    );
     let mean = prometheus
-        .value(&docs_query(&["rate(file_upload_duration_seconds_sum{job=\"tour\"}"]))
+        .value(&docs_query(&[
+            "rate(file_upload_duration_seconds_sum{job=\"tour\"}",
+        ]))
         .await;
-    lessons.check((4.5..=6.5).contains(&mean), format!("uploads' mean near 5.5 s: {mean}"));
+    lessons.check(
+        (4.5..=6.5).contains(&mean),
+        format!("uploads' mean near 5.5 s: {mean}"),
+    );
 
     // The summary beside the histogram.
-    let summary_p99 = prometheus.value(&docs_query(&["tour_response_seconds{job=\"tour\", quantile=\"0.99\"}"])).await;
-    lessons.check((0.6..=1.0).contains(&summary_p99), format!("the summary's p99 near 0.8 s: {summary_p99}"));
+    let summary_p99 = prometheus
+        .value(&docs_query(&[
+            "tour_response_seconds{job=\"tour\", quantile=\"0.99\"}",
+        ]))
+        .await;
+    lessons.check(
+        (0.6..=1.0).contains(&summary_p99),
+        format!("the summary's p99 near 0.8 s: {summary_p99}"),
+    );
     let histogram_p99 = prometheus
-        .value(&docs_query(&["histogram_quantile(0.99", "tour_response_bucketed_seconds_bucket{job=\"tour\"}"]))
+        .value(&docs_query(&[
+            "histogram_quantile(0.99",
+            "tour_response_bucketed_seconds_bucket{job=\"tour\"}",
+        ]))
         .await;
     lessons.check(
         histogram_p99 > 0.5 && histogram_p99 <= 1.0,
         format!("the histogram's p99 inside the bucket from 0.5 s to 1 s: {histogram_p99}"),
     );
     let mean = prometheus
-        .value(&docs_query(&["rate(tour_response_seconds_sum{job=\"tour\"}"]))
+        .value(&docs_query(&[
+            "rate(tour_response_seconds_sum{job=\"tour\"}",
+        ]))
         .await;
     lessons.check(
         (0.1..=0.2).contains(&mean) && mean < summary_p99 / 3.0,
@@ -496,33 +575,60 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
 
     // The fleet's uploads: similar rates, the summed buckets' p90 against the average of p90s.
     let rates: Vec<f64> = prometheus
-        .query(&docs_query(&["sum by (instance) (rate(file_upload_duration_seconds_count"]))
+        .query(&docs_query(&[
+            "sum by (instance) (rate(file_upload_duration_seconds_count",
+        ]))
         .await
         .iter()
         .filter_map(|r| r["value"][1].as_str()?.parse().ok())
         .collect();
-    let (low, high) = rates.iter().fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
-    lessons.check(rates.len() == 3 && high / low < 1.5, format!("three similar upload rates: {rates:?}"));
+    let (low, high) = rates
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
+    lessons.check(
+        rates.len() == 3 && high / low < 1.5,
+        format!("three similar upload rates: {rates:?}"),
+    );
     let fleet = prometheus
-        .value(&docs_query(&["histogram_quantile(0.9, sum by (le)", "file_upload_duration_seconds_bucket{job=\"tour-fleet\"}"]))
+        .value(&docs_query(&[
+            "histogram_quantile(0.9, sum by (le)",
+            "file_upload_duration_seconds_bucket{job=\"tour-fleet\"}",
+        ]))
         .await;
-    lessons.check((7.5..=9.3).contains(&fleet), format!("the fleet's upload p90 about 8.5 s: {fleet}"));
+    lessons.check(
+        (7.5..=9.3).contains(&fleet),
+        format!("the fleet's upload p90 about 8.5 s: {fleet}"),
+    );
     let averaged = prometheus
         .value(&docs_query(&["avg(histogram_quantile(0.9", "tour-fleet"]))
         .await;
-    lessons.check((4.0..=4.9).contains(&averaged), format!("the average of the instances' p90s about 4.4 s: {averaged}"));
+    lessons.check(
+        (4.0..=4.9).contains(&averaged),
+        format!("the average of the instances' p90s about 4.4 s: {averaged}"),
+    );
 
     // The heat spike, 15 s after the start: 40 or more, and it lasted (at one scrape a second, 25
     // scrapes above 30 make five at the docs' five-second interval).
-    let hottest = prometheus.value(&docs_query(&["max_over_time(tour_temperature_celsius"])).await;
-    lessons.check(hottest >= 40.0, format!("the heat spike caught at 40 or more: {hottest}"));
+    let hottest = prometheus
+        .value(&docs_query(&["max_over_time(tour_temperature_celsius"]))
+        .await;
+    lessons.check(
+        hottest >= 40.0,
+        format!("the heat spike caught at 40 or more: {hottest}"),
+    );
     let hot_scrapes = prometheus
-        .range(&docs_query(&["tour_temperature_celsius{job=\"tour\"}"]), 120)
+        .range(
+            &docs_query(&["tour_temperature_celsius{job=\"tour\"}"]),
+            120,
+        )
         .await
         .iter()
         .filter(|&&t| t > 30.0)
         .count();
-    lessons.check(hot_scrapes >= 25, format!("the spike outlasted many scrapes: {hot_scrapes} above 30"));
+    lessons.check(
+        hot_scrapes >= 25,
+        format!("the spike outlasted many scrapes: {hot_scrapes} above 30"),
+    );
 
     // The burst of slow uploads, 30 s after the start, fires SlowUploads for the tour.
     let fired = until(started + Duration::from_secs(140), async || {
@@ -534,20 +640,49 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
                     && alert["state"] == "firing"
             })
         });
-        if firing { Ok(()) } else { Err(format!("SlowUploads never fired for job tour: {alerts}")) }
+        if firing {
+            Ok(())
+        } else {
+            Err(format!("SlowUploads never fired for job tour: {alerts}"))
+        }
     })
     .await;
     lessons.check(fired.is_ok(), format!("{fired:?}"));
     // The classic first query: the process's CPU time is float seconds, so its rate is not 0.
-    let cpu = prometheus.value("rate(process_cpu_seconds_total{job=\"tour\"}[1m])").await;
-    lessons.check(cpu > 0.0, format!("rate(process_cpu_seconds_total[1m]) above 0: {cpu}"));
-    let rule = prometheus.value(&docs_query(&["job:upload_request_duration_seconds:p90_1m"])).await;
-    lessons.check(rule.is_finite(), format!("the recording rule answers: {rule}"));
+    let cpu = prometheus
+        .value("rate(process_cpu_seconds_total{job=\"tour\"}[1m])")
+        .await;
+    lessons.check(
+        cpu > 0.0,
+        format!("rate(process_cpu_seconds_total[1m]) above 0: {cpu}"),
+    );
+    let rule = prometheus
+        .value(&docs_query(&["job:upload_request_duration_seconds:p90_1m"]))
+        .await;
+    lessons.check(
+        rule.is_finite(),
+        format!("the recording rule answers: {rule}"),
+    );
 
     // Once the spike has cooled, the gauge wanders around 21 again.
-    wait_until(started, metrics_tour::traffic::FIRST_HEAT_SPIKE + metrics_tour::traffic::SPIKE_COOLS_OVER + Duration::from_secs(3)).await;
-    let now = prometheus.value(&docs_query(&["tour_temperature_celsius{job=\"tour\"}"])).await;
-    lessons.check((15.0..=27.0).contains(&now), format!("the gauge back around 21: {now}"));
+    wait_until(
+        started,
+        metrics_tour::traffic::FIRST_HEAT_SPIKE
+            + metrics_tour::traffic::SPIKE_COOLS_OVER
+            + Duration::from_secs(3),
+    )
+    .await;
+    let now = prometheus
+        .value(&docs_query(&["tour_temperature_celsius{job=\"tour\"}"]))
+        .await;
+    lessons.check(
+        (15.0..=27.0).contains(&now),
+        format!("the gauge back around 21: {now}"),
+    );
 
-    assert!(lessons.0.is_empty(), "lessons that did not hold:\n{}", lessons.0.join("\n"));
+    assert!(
+        lessons.0.is_empty(),
+        "lessons that did not hold:\n{}",
+        lessons.0.join("\n")
+    );
 }

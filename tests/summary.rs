@@ -357,11 +357,18 @@ fn the_windows_range_leaves_with_its_age_bucket() {
 fn the_window_span_lies_between_max_age_less_one_age_bucket_and_max_age() {
     let (summary, clock) = manual(opts());
     clock.advance(Duration::from_secs(30));
-    assert_eq!(summary.window_span(), Duration::from_secs(30), "younger than the window");
+    assert_eq!(
+        summary.window_span(),
+        Duration::from_secs(30),
+        "younger than the window"
+    );
     clock.advance(Duration::from_secs(600));
     for _ in 0..40 {
         clock.advance(Duration::from_secs(37));
         let span = summary.window_span();
-        assert!(span >= Duration::from_secs(480) && span <= Duration::from_secs(600), "{span:?}");
+        assert!(
+            span >= Duration::from_secs(480) && span <= Duration::from_secs(600),
+            "{span:?}"
+        );
     }
 }

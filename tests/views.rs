@@ -261,14 +261,20 @@ fn the_versus_page_compares_the_histogram_over_the_summarys_window_not_since_sta
         page.contains(r#"<th scope="row">0.5</th><td>0.6</td><td>0.5</td><td>0.4</td>"#),
         "{page}"
     );
-    assert!(page.contains("The same 4 observations, those of the summary&#39;s window (the last 540 s)")
-        || page.contains("The same 4 observations, those of the summary's window (the last 540 s)"), "{page}");
+    assert!(
+        page.contains("The same 4 observations, those of the summary's window (the last 540 s)"),
+        "{page}"
+    );
 }
 
 #[test]
 fn no_page_calls_the_summary_precise_exact_or_configured() {
     let snapshot = Snapshot {
-        responses: Some(SummaryData { quantiles: vec![(0.5, 0.6)], sum: 1.0, count: 2 }),
+        responses: Some(SummaryData {
+            quantiles: vec![(0.5, 0.6)],
+            sum: 1.0,
+            count: 2,
+        }),
         response_buckets: Some(uploads()),
         window_responses: vec![0.5, 0.7],
         ..snapshot()
@@ -279,7 +285,12 @@ fn no_page_calls_the_summary_precise_exact_or_configured() {
         templates::index::page(&snapshot),
     ] {
         let page = page.into_string().to_lowercase();
-        for word in ["precise", "exact percentile", "configured error", "accurate"] {
+        for word in [
+            "precise",
+            "exact percentile",
+            "configured error",
+            "accurate",
+        ] {
             assert!(!page.contains(word), "{word} in {page}");
         }
     }
@@ -335,44 +346,91 @@ fn pages_show_numbers_for_people_without_float_noise() {
 #[test]
 fn the_histogram_chart_draws_the_cumulative_buckets_and_explains_the_inf_bar() {
     let page = templates::histogram::page(&snapshot()).into_string();
-    let chart = page.split("id=\"histogram-chart\"").nth(1).unwrap().split("</figure>").next().unwrap();
+    let chart = page
+        .split("id=\"histogram-chart\"")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
     // Two uploads up to 1 s, six up to 2 s, seven up to 3 s and in all: the _bucket lines.
     let bars: Vec<(&str, &str)> = chart
         .split("<text class=\"count\"")
         .skip(1)
         .map(|bar| {
             let count = bar.split('>').nth(1).unwrap().split('<').next().unwrap();
-            let label = bar.split("text-anchor=\"middle\">").nth(2).unwrap().split('<').next().unwrap();
+            let label = bar
+                .split("text-anchor=\"middle\">")
+                .nth(2)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap();
             (label, count)
         })
         .collect();
     assert_eq!(bars, [("≤1", "2"), ("≤2", "6"), ("≤3", "7"), ("+Inf", "7")]);
     assert!(page.contains("cumulative"));
-    assert!(page.contains("a few milliseconds over it"), "why an upload of 1 to 10 s can land in +Inf alone");
+    assert!(
+        page.contains("a few milliseconds over it"),
+        "why an upload of 1 to 10 s can land in +Inf alone"
+    );
 }
 
 #[test]
 fn the_counter_page_charts_the_rate_it_tells_you_to_graph_and_says_increase_extrapolates() {
     let history: Vec<Point> = (0..=20)
-        .map(|i| Point { seconds_ago: 20.0 - i as f64, value: 2.0 * i as f64 })
+        .map(|i| Point {
+            seconds_ago: 20.0 - i as f64,
+            value: 2.0 * i as f64,
+        })
         .collect();
     let rates = templates::counter::rate_points(&history);
-    assert!(rates.len() >= 19 && rates.iter().all(|p| (p.value - 2.0).abs() < 1e-9), "{rates:?}");
+    assert!(
+        rates.len() >= 19 && rates.iter().all(|p| (p.value - 2.0).abs() < 1e-9),
+        "{rates:?}"
+    );
     // A restart (the counter falls to 0) is read as a restart, not a negative rate.
     let restarted = [
-        Point { seconds_ago: 10.0, value: 50.0 },
-        Point { seconds_ago: 5.0, value: 60.0 },
-        Point { seconds_ago: 0.0, value: 5.0 },
+        Point {
+            seconds_ago: 10.0,
+            value: 50.0,
+        },
+        Point {
+            seconds_ago: 5.0,
+            value: 60.0,
+        },
+        Point {
+            seconds_ago: 0.0,
+            value: 5.0,
+        },
     ];
-    let last = templates::counter::rate_points(&restarted).last().copied().unwrap();
+    let last = templates::counter::rate_points(&restarted)
+        .last()
+        .copied()
+        .unwrap();
     assert!((last.value - 1.5).abs() < 1e-9, "{last:?}");
 
-    let page = templates::counter::page(&Snapshot { clicks_history: history, ..snapshot() }).into_string();
-    let chart = page.split("id=\"counter-rate-chart\"").nth(1).expect("a rate chart");
-    assert!(chart.split("</figure>").next().unwrap().contains("polyline"));
+    let page = templates::counter::page(&Snapshot {
+        clicks_history: history,
+        ..snapshot()
+    })
+    .into_string();
+    let chart = page
+        .split("id=\"counter-rate-chart\"")
+        .nth(1)
+        .expect("a rate chart");
+    assert!(chart
+        .split("</figure>")
+        .next()
+        .unwrap()
+        .contains("polyline"));
     assert!(page.contains("extrapolates") && page.contains("need not be a whole number"));
     assert!(!page.contains("How many clicks in the last hour"));
-    assert!(page.contains("10-minute cycle"), "the traffic's cycle, from the snapshot");
+    assert!(
+        page.contains("10-minute cycle"),
+        "the traffic's cycle, from the snapshot"
+    );
 }
 
 #[test]
@@ -394,5 +452,8 @@ fn the_anatomy_page_explains_what_openmetrics_changes() {
     ] {
         assert!(page.contains(shown), "{shown}");
     }
-    assert!(!page.contains("<td><code># TYPE tour_clicks_total counter</code>"), "the older text format");
+    assert!(
+        !page.contains("<td><code># TYPE tour_clicks_total counter</code>"),
+        "the older text format"
+    );
 }

@@ -78,7 +78,8 @@ pub fn selected_families(state: &AppState, names: &[String]) -> Vec<MetricFamily
     if !names.is_empty() {
         families.retain(|family| {
             let asked = |name: String| names.contains(&name);
-            family_names(family).into_iter().any(asked) || sample_names(family).into_iter().any(asked)
+            family_names(family).into_iter().any(asked)
+                || sample_names(family).into_iter().any(asked)
         });
     }
     families
@@ -122,7 +123,8 @@ pub fn selected_samples(exposition: &str, names: &[String]) -> String {
         if let Some(declared) = line.strip_prefix("# TYPE ") {
             let mut words = declared.split(' ');
             let (family, kind) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-            whole_family = asked(family) || (kind == "counter" && asked(&format!("{family}_total")));
+            whole_family =
+                asked(family) || (kind == "counter" && asked(&format!("{family}_total")));
         }
         let sample = line.split(['{', ' ']).next().unwrap_or("");
         if line.starts_with('#') || whole_family || asked(sample) {

@@ -164,16 +164,23 @@ pub fn read() -> [Option<f64>; 7] {
         .unwrap_or_default()
         .lines()
         .find_map(|line| {
-            let soft = line.strip_prefix("Max open files")?.split_whitespace().next()?;
+            let soft = line
+                .strip_prefix("Max open files")?
+                .split_whitespace()
+                .next()?;
             soft.parse::<f64>().ok()
         });
     [
-        field(14).zip(field(15)).map(|(user, system)| (user + system) / ticks),
+        field(14)
+            .zip(field(15))
+            .map(|(user, system)| (user + system) / ticks),
         open_fds,
         max_fds,
         field(23),
         field(24).map(|pages| pages * page),
-        boot_time.zip(field(22)).map(|(boot, start)| boot + start / ticks),
+        boot_time
+            .zip(field(22))
+            .map(|(boot, start)| boot + start / ticks),
         field(20),
     ]
 }

@@ -57,7 +57,12 @@ fn write_metric(out: &mut String, name: &str, kind: MetricType, metric: &Metric)
             }
             // The crate leaves the +Inf bucket implicit; the format wants it written.
             if !has_inf {
-                sample(out, "_bucket", Some(("le", f64::INFINITY)), count.to_string());
+                sample(
+                    out,
+                    "_bucket",
+                    Some(("le", f64::INFINITY)),
+                    count.to_string(),
+                );
             }
             sample(out, "_sum", None, float(histogram.get_sample_sum()));
             sample(out, "_count", None, count.to_string());
@@ -75,7 +80,13 @@ fn write_metric(out: &mut String, name: &str, kind: MetricType, metric: &Metric)
 }
 
 /// One line: `name{labels} value [timestamp in milliseconds]`, with `extra` (`le` or `quantile`) last.
-fn write_sample(out: &mut String, name: &str, metric: &Metric, extra: Option<(&str, f64)>, value: &str) {
+fn write_sample(
+    out: &mut String,
+    name: &str,
+    metric: &Metric,
+    extra: Option<(&str, f64)>,
+    value: &str,
+) {
     out.push_str(name);
     let labels: Vec<String> = metric
         .get_label()

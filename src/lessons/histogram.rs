@@ -241,7 +241,8 @@ impl KeptObservations {
             .unwrap_or_else(|poison| poison.into_inner());
         let now = Instant::now();
         let inside = |at: &Instant| now.duration_since(*at) <= age;
-        let complete = values.len() < self.capacity || values.front().is_some_and(|(at, _)| !inside(at));
+        let complete =
+            values.len() < self.capacity || values.front().is_some_and(|(at, _)| !inside(at));
         let kept = values
             .iter()
             .filter(|(at, _)| inside(at))

@@ -105,7 +105,8 @@ impl Window {
             }
         }
         // An observation still on its way may be counted before its extremes are seen.
-        let range = (smallest <= largest).then(|| (f64::from_bits(smallest), f64::from_bits(largest)));
+        let range =
+            (smallest <= largest).then(|| (f64::from_bits(smallest), f64::from_bits(largest)));
         Contents { counts, range }
     }
 
