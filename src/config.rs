@@ -55,6 +55,10 @@ pub struct Config {
     /// Run the built-in traffic generator, so graphs move with nobody clicking.
     #[arg(long, env = "TOUR_TRAFFIC", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0, default_missing_value = "true")]
     pub traffic: bool,
+
+    /// A Prometheus (`http://HOST:PORT`) whose HTTP API checks the quiz's PromQL answers.
+    #[arg(long, env = "TOUR_PROMETHEUS", value_name = "URL")]
+    pub prometheus: Option<PrometheusUrl>,
 }
 
 impl Default for Config {
@@ -94,6 +98,36 @@ impl FromStr for UploadSeconds {
             ));
         }
         Ok(UploadSeconds(min..=max))
+    }
+}
+
+/// The base address of a Prometheus server, `http://HOST:PORT` with an optional path prefix; its
+/// HTTP API lives under `/api/v1/`. Only plain `http` (the quiz's client speaks no TLS), and only
+/// from the command line: a request never chooses where the tour sends a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusUrl(pub String);
+
+impl FromStr for PrometheusUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let expected = "expected the address of a Prometheus server, like http://localhost:9090";
+        let uri: poem::http::Uri = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a URL; {expected}"))?;
+        match (uri.scheme_str(), uri.authority()) {
+            (Some("http"), Some(authority)) if uri.query().is_none() => {
+                let prefix = uri.path().trim_end_matches('/');
+                Ok(PrometheusUrl(format!("http://{authority}{prefix}")))
+            }
+            (Some("https"), _) => Err(format!(
+                "'{text}': the quiz speaks plain http only; {expected}"
+            )),
+            _ => Err(format!(
+                "'{text}' is not an http:// URL without a query; {expected}"
+            )),
+        }
     }
 }
 

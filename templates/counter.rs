@@ -3,13 +3,9 @@
 use maud::{html, Markup};
 
 use super::{
-    action_form, chart, command, family_lines, layout, live_value, promql, rounded, section,
-    Snapshot,
+    action_form, chart, command, family_lines, layout, live_value, number, promql, rounded,
+    section, Snapshot,
 };
-use crate::tour::snapshot::Point;
-
-/// The range of the rate the chart draws from the page's own samples.
-const RATE_RANGE_SECONDS: f64 = 15.0;
 
 /// The counter's lesson.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -29,8 +25,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                             (action_form("/counter", "Add", Some(("by", "Add how many (0 or more)", "5"))))
                         }
                     }
-                    (chart::history("counter-rate-chart", "Clicks per second over the last two minutes: the rate, what you graph (each point is the increase over the 15 s before it, as rate(tour_clicks_total[15s]) would draw it)",
-                        &rate_points(&snapshot.clicks_history), snapshot.history_seconds))
+                    (chart::history("counter-chart", "tour_clicks_total over the last two minutes: it only climbs, until a restart",
+                        &snapshot.clicks_history, snapshot.history_seconds))
                 }
                 p.small { "The same from a terminal:" }
                 (command(&format!("curl -X POST {origin}/counter")))
@@ -47,13 +43,13 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "so a counter must never go down. That is why this app refuses a negative "
                     code { "by" } ": try it, and read the message." }
                 (command(&format!("curl -X POST '{origin}/counter?by=-1'")))
-                (chart::history("counter-chart", "tour_clicks_total itself over the last two minutes: it only climbs",
-                    &snapshot.clicks_history, snapshot.history_seconds))
             }))
+            (section("When the process restarts", restart(snapshot)))
+            (section("The range of rate()", rate_range(snapshot)))
             (section("Its lines in /metrics", family_lines("counter-lines", &snapshot.exposition, "tour_clicks_total")))
             (section("The PromQL you would write", html! {
-                (promql("rate(tour_clicks_total[1m])", &format!("Clicks per second, averaged over the last minute: the line to graph. \
-                    Under --traffic the crowd swells and ebbs on a {}-minute cycle, which this line follows; over [5m] it swings less.",
+                (promql("rate(tour_clicks_total[1m])", &format!("Clicks per second, averaged over the last minute: the line to graph, \
+                    charted above. Under --traffic the crowd swells and ebbs on a {}-minute cycle, which this line follows.",
                     rounded(snapshot.traffic_cycle_seconds / 60.0))))
                 (promql("increase(tour_clicks_total[1h])", "About how many clicks in the last hour, restarts included: the rate times the hour. \
                     Prometheus extrapolates from the first and last samples in the range to its edges, so this is an estimate, \
@@ -64,32 +60,50 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     )
 }
 
-/// The counter's rate at each sample of its history: the increase over the [`RATE_RANGE_SECONDS`]
-/// before it, per second. As `rate()` does, a drop is read as a restart from 0.
-pub fn rate_points(history: &[Point]) -> Vec<Point> {
-    let mut rates = Vec::new();
-    for (end, point) in history.iter().enumerate() {
-        let Some(start) = history[..end]
-            .iter()
-            .position(|p| p.seconds_ago - point.seconds_ago <= RATE_RANGE_SECONDS)
-        else {
-            continue;
-        };
-        let span = history[start].seconds_ago - point.seconds_ago;
-        if span <= 0.0 {
-            continue;
+/// A restart: the raw counter falls, while `increase()` and `rate()` carry on.
+fn restart(snapshot: &Snapshot) -> Markup {
+    let origin = &snapshot.origin;
+    html! {
+        p { "A process that restarts starts its counters again at 0. Press the button and watch the chart above: "
+            "the raw value falls. Prometheus sees the fall too, and " code { "rate()" } " and " code { "increase()" }
+            " read it as a restart: they count the value before the fall, then carry on from 0, so they never go negative. "
+            "The restart also moves the counter's created time, the " code { "_created" } " that OpenMetrics carries." }
+        (action_form("/counter/restart", "Restart the counter, as a new process would", None))
+        (command(&format!("curl -X POST {origin}/counter/restart")))
+        dl.facts #counter-restart-facts data-live {
+            dt { "last − first, over the chart's two minutes" }
+            dd { (number(snapshot.clicks_delta)) " (negative after a restart: what a naive difference sees)" }
+            dt { "the increase, a fall read as a restart" }
+            dd { (number(snapshot.clicks_increase)) " (what " code { "increase()" } " counts: never negative)" }
         }
-        let increase: f64 = history[start..=end]
-            .windows(2)
-            .map(|pair| match pair[1].value >= pair[0].value {
-                true => pair[1].value - pair[0].value,
-                false => pair[1].value,
-            })
-            .sum();
-        rates.push(Point {
-            seconds_ago: point.seconds_ago,
-            value: increase / span,
-        });
+        (promql("resets(tour_clicks_total[10m])", "How many times the counter fell in ten minutes: each is a restart."))
+        (promql("increase(tour_clicks_total[10m])", "About how many clicks in ten minutes, restarts included: never negative, \
+            and, as Prometheus extrapolates to the range's edges, not always a whole number."))
     }
-    rates
+}
+
+/// The same counter under `rate()`'s `[1m]` and `[5m]`, and the rule of thumb for the range.
+fn rate_range(snapshot: &Snapshot) -> Markup {
+    let now = |points: &[crate::tour::snapshot::Point]| {
+        points.last().map_or("—".to_owned(), |p| rounded(p.value))
+    };
+    html! {
+        p { "The range in brackets is how far back " code { "rate()" } " looks. A short range follows every change "
+            "and jumps; a long one smooths and lags. Here is the same counter under both, computed by the tour the way "
+            code { "rate()" } " does (the increase over the range, a fall read as a restart, per second) from its own "
+            "samples, one a second, without Prometheus' extrapolation to the range's edges:" }
+        dl.facts #counter-rates data-live {
+            dt { code { "rate(tour_clicks_total[1m])" } } dd { (now(&snapshot.clicks_rate_1m)) " clicks a second" }
+            dt { code { "rate(tour_clicks_total[5m])" } } dd { (now(&snapshot.clicks_rate_5m)) " clicks a second" }
+        }
+        (chart::over_time("counter-rates-chart", "rate() of tour_clicks_total under [1m] and [5m], over the last two minutes",
+            &[("[1m]".to_owned(), &snapshot.clicks_rate_1m), ("[5m]".to_owned(), &snapshot.clicks_rate_5m)],
+            snapshot.history_seconds))
+        p { "The rule of thumb: a range of at least four times the scrape interval. " code { "rate()" }
+            " needs two samples inside the range, and four leave room for a scrape that failed. "
+            "Prometheus' default scrape interval is one minute, so "
+            code { "[4m]" } " or more; " code { "docs/prometheus.yml" } " scrapes every 5 seconds, so " code { "[20s]" } " is the shortest there." }
+        (promql("rate(tour_clicks_total[1m])", "Clicks a second over the last minute: follows each swell of the traffic."))
+        (promql("rate(tour_clicks_total[5m])", "The same over five minutes: smoother, and later to notice a change."))
+    }
 }

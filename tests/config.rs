@@ -15,6 +15,18 @@ fn defaults_are_the_contracts() {
     assert_eq!(config.summary_age_buckets, 5);
     assert_eq!(config.max_upload_bytes, 10_485_760);
     assert!(!config.traffic);
+    assert_eq!(config.prometheus, None);
+}
+
+#[test]
+fn prometheus_is_a_plain_http_address_kept_without_its_last_slash() {
+    let config =
+        Config::try_parse_from(["metrics-tour", "--prometheus", "http://localhost:9090/"]).unwrap();
+    assert_eq!(config.prometheus.unwrap().0, "http://localhost:9090");
+    let prefixed =
+        Config::try_parse_from(["metrics-tour", "--prometheus", "http://host:80/prometheus/"])
+            .unwrap();
+    assert_eq!(prefixed.prometheus.unwrap().0, "http://host:80/prometheus");
 }
 
 #[test]
@@ -70,6 +82,12 @@ fn invalid_values_are_refused_with_exit_code_2_naming_the_flag() {
         (&["--summary-age-buckets", "abc"], "--summary-age-buckets"),
         (&["--max-upload-bytes", "-1"], "--max-upload-bytes"),
         (&["--listen", "localhost"], "--listen"),
+        (&["--prometheus", "https://localhost:9090"], "--prometheus"),
+        (&["--prometheus", "localhost:9090"], "--prometheus"),
+        (
+            &["--prometheus", "http://localhost:9090/?x=1"],
+            "--prometheus",
+        ),
     ];
     for (args, flag) in cases {
         let (code, stderr) = run(args, &[]);
@@ -104,6 +122,7 @@ fn help_documents_every_flag_and_its_environment_variable() {
         ("--summary-age-buckets", "TOUR_SUMMARY_AGE_BUCKETS"),
         ("--max-upload-bytes", "TOUR_MAX_UPLOAD_BYTES"),
         ("--traffic", "TOUR_TRAFFIC"),
+        ("--prometheus", "TOUR_PROMETHEUS"),
     ] {
         assert!(
             help.contains(flag) && help.contains(env),

@@ -76,6 +76,33 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
             sample("tour_clicks_total") == Some(3.0),
             "`tour_clicks_total 3`",
         )
+    } else if text.contains("/counter/restart") {
+        expect(
+            sample("tour_clicks_total") == Some(0.0),
+            "`tour_clicks_total 0`",
+        )
+    } else if text.contains("no-such-page") {
+        expect(
+            out.lines().filter(|line| *line == "404").count() == 3
+                && out
+                    .lines()
+                    .filter(|l| l.contains("route=\"unmatched\""))
+                    .count()
+                    == 1,
+            "three 404s and one line with route=\"unmatched\"",
+        )
+    } else if text.contains("quiz/$id") {
+        expect(
+            !out.trim().is_empty() && !out.contains("no such"),
+            "every question, as plain text",
+        )
+    } else if text.contains("quiz/rate-range -d") {
+        expect(out.contains("correct:"), "`correct:`")
+    } else if text.contains("quiz/clicks-predict -d") {
+        expect(
+            out.contains("correct:") || out.contains("not yet:"),
+            "`correct:` on a fresh tour, else `not yet:` and what it reads",
+        )
     } else if text.contains("counter?by=-1") {
         expect(
             out.contains("only goes up") && out.trim_end().ends_with("400"),
@@ -355,7 +382,8 @@ fn every_promql_block_holds_one_query() {
 }
 
 /// Runs one line of a measurement block in its quick mode: a criterion benchmark once (its `--test`
-/// mode), the load script with one-second runs and 20,000 requests.
+/// mode), the load script with one-second runs and 20,000 requests, the comparison with
+/// client_golang with a few hundred iterations a benchmark.
 fn run_quickly(line: &str) -> Result<(), String> {
     let mut command = Command::new("bash");
     if line.starts_with("cargo bench ") {
@@ -365,6 +393,11 @@ fn run_quickly(line: &str) -> Result<(), String> {
             .args(["-c", line])
             .env("SECONDS_EACH", "1")
             .env("REQUESTS", "20000");
+    } else if line.starts_with("bash benches/go/") {
+        if require_program("go", "golang-go").is_none() {
+            return Ok(());
+        }
+        command.args(["-c", line]).env("QUICK", "1");
     } else {
         return Err(format!("no quick mode is known for `{line}`"));
     }

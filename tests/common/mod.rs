@@ -62,7 +62,7 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Binds `127.0.0.1:0` and serves the tour there on the current runtime.
+    /// Binds `127.0.0.1:0`, serves the tour there on the current runtime, and returns once it answers.
     pub async fn start(config: Config) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -71,12 +71,17 @@ impl TestServer {
         let task = tokio::spawn(metrics_tour::serve(listener, state.clone(), async {
             let _ = stopped.await;
         }));
-        TestServer {
+        let server = TestServer {
             address,
             state,
             shutdown: Some(shutdown),
             task,
-        }
+        };
+        // Once it answers, `serve` has started the tasks it runs beside the server (the history
+        // sampler, the traffic), so a test that counts tasks counts from there.
+        let ready = server.request("GET", "/healthz", &[], b"").await;
+        assert_eq!(ready.status, 200, "the test server answers /healthz");
+        server
     }
 
     /// `http://127.0.0.1:PORT`
@@ -131,7 +136,8 @@ impl HttpAnswer {
     }
 }
 
-/// Sends one request with hyper's client over a fresh connection, and reads the whole answer.
+/// Sends one request with hyper's client over a fresh connection (closed after the answer, so no
+/// connection task outlives the call), and reads the whole answer.
 pub async fn http(
     address: SocketAddr,
     method: &str,
@@ -142,7 +148,8 @@ pub async fn http(
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut request = hyper::Request::builder()
         .method(method)
-        .uri(format!("http://{address}{target}"));
+        .uri(format!("http://{address}{target}"))
+        .header(hyper::header::CONNECTION, "close");
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
