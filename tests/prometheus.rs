@@ -559,8 +559,8 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
         ]))
         .await;
     lessons.check(
-        (0.6..=1.0).contains(&summary_p99),
-        format!("the summary's p99 near 0.8 s: {summary_p99}"),
+        (0.55..=1.0).contains(&summary_p99),
+        format!("the summary's p99 between about 0.6 and 1 s in the first minutes: {summary_p99}"),
     );
     let histogram_p99 = prometheus
         .value(&docs_query(&[
