@@ -42,7 +42,7 @@ fn tour_scrape(c: &mut Criterion) {
     let state = metrics_tour::state::AppState::new(metrics_tour::config::Config::default());
     c.bench_function("tour registry gather and encode", |b| {
         b.iter(|| {
-            let families = metrics_tour::exposition::selected_families(&state, "");
+            let families = metrics_tour::exposition::selected_families(&state, &[]);
             metrics_tour::exposition::text::encode(&families).len()
         })
     });

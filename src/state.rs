@@ -24,6 +24,9 @@ const REQUEST_BUCKETS: [f64; 12] = [
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// How many response times are kept for the versus lesson (24 bytes each).
+const KEPT_RESPONSES: usize = 5000;
+
 /// Everything a handler needs: the configuration, the metrics, and what the browser tour keeps beside them.
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +37,9 @@ pub struct AppState {
     pub history: History,
     /// The exact durations of recent uploads, to show what the histogram's buckets blur.
     pub kept_uploads: KeptObservations,
+    /// The exact response times of the summary's window, for the versus lesson to compare on the
+    /// same observations: its window holds about 1,200 under `--traffic`.
+    pub kept_responses: KeptObservations,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -69,6 +75,7 @@ impl AppState {
             metrics,
             history: History::default(),
             kept_uploads: KeptObservations::default(),
+            kept_responses: KeptObservations::with_capacity(KEPT_RESPONSES),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `GET /tour/anatomy`: the exposition as a scraper reads it, every line with a note on what it says.
+//! `GET /tour/anatomy`: the exposition as Prometheus reads it (OpenMetrics, which it asks for first),
+//! every line with a note on what it says, and how it differs from the older text format.
 
 use maud::{html, Markup};
 
@@ -19,7 +20,7 @@ pub const FOLDED: [(&str, &str); 2] = [
 
 /// The anatomy page: the current `/metrics`, annotated line by line, the tour's own families first.
 pub fn page(snapshot: &Snapshot) -> Markup {
-    let lines = annotate(&snapshot.exposition);
+    let lines = annotate(&snapshot.openmetrics);
     let own: Vec<_> = lines
         .iter()
         .filter(|(line, _)| folded_under(line).is_none())
@@ -27,10 +28,30 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     layout(
         "Anatomy of /metrics",
         html! {
-            p.lead { "This is what Prometheus reads every time it scrapes the app: the text of "
-                a href="/metrics" { "/metrics" } ", right now, with a note beside every line. Lines come in families: "
-                "a " code { "# HELP" } " line, a " code { "# TYPE" } " line, then one line per sample, "
-                code { "name{labels} value" } "." }
+            p.lead { "This is what Prometheus reads every time it scrapes the app: "
+                a href="/metrics" { "/metrics" } " in the OpenMetrics format, which Prometheus asks for first in its "
+                code { "Accept" } " header, right now, with a note beside every line. Lines come in families: "
+                "a " code { "# TYPE" } " line, a " code { "# HELP" } " line, then one line per sample, "
+                code { "name{labels} value" } "; " code { "# EOF" } " ends it." }
+            (section("OpenMetrics and the older text format", html! {
+                p { "A plain " code { "curl http://…/metrics" } " sends no such header and gets the older Prometheus text "
+                    "format. The numbers are the same; what differs matters when you write queries:" }
+                dl.facts {
+                    dt { code { "le=\"5.0\"" } " and " code { "quantile=\"0.9\"" } }
+                    dd { "OpenMetrics spells each bound one canonical way, always with a decimal point; the text format writes "
+                        code { "le=\"5\"" } ". Prometheus stores the label as it read it, so a query scraped this way must say "
+                        code { "le=\"5.0\"" } ": " code { "le=\"5\"" } " matches nothing." }
+                    dt { code { "# TYPE tour_clicks counter" } }
+                    dd { "A counter's family is named without " code { "_total" } "; its sample keeps it, "
+                        code { "tour_clicks_total" } ", the name you query. The text format names the family "
+                        code { "tour_clicks_total" } " too." }
+                    dt { code { "_created" } }
+                    dd { "Where a client sends it, a sample saying when a counter, histogram or summary started counting "
+                        "(Unix seconds), so a restart can be told from a series that is new. The text format has no such line." }
+                    dt { code { "# EOF" } }
+                    dd { "The last line: a scraper can tell a whole answer from one cut short. The text format simply ends." }
+                }
+            }))
             (section("The parts of a line", html! {
                 dl.facts {
                     dt { code { "# HELP name text" } } dd { "What the family measures, in words, as written where it was registered." }
@@ -107,6 +128,12 @@ pub fn explain(line: &str, kind: &str) -> String {
     if let Some(rest) = line.strip_prefix("# TYPE ") {
         let name = rest.split(' ').next().unwrap_or("");
         let meaning = match kind {
+            "counter" if !name.ends_with("_total") => {
+                return format!(
+                    "TYPE: {name} is a counter: only goes up; read it with rate() or increase(). \
+                     OpenMetrics names the family without _total; its sample, {name}_total, keeps it."
+                )
+            }
             "counter" => "only goes up; read it with rate() or increase()",
             "gauge" => "goes up and down; its value is the answer",
             "histogram" => "observations counted into buckets, with _sum and _count",
@@ -114,6 +141,10 @@ pub fn explain(line: &str, kind: &str) -> String {
             _ => "no declared meaning",
         };
         return format!("TYPE: {name} is a {kind}: {meaning}.");
+    }
+    if line == "# EOF" {
+        return "EOF: the end of the exposition, so a scraper knows the answer is whole (OpenMetrics only)."
+            .to_owned();
     }
     if line.starts_with('#') {
         return "A comment: scrapers ignore it.".to_owned();
@@ -150,6 +181,8 @@ pub fn explain(line: &str, kind: &str) -> String {
         }
     } else if let Some(q) = label("quantile") {
         format!("Quantile {q}: in the window, a share {q} of observations were at most {value}")
+    } else if name.ends_with("_created") {
+        format!("_created: when this series started counting, {value} in Unix seconds; it tells a restart from a new series (OpenMetrics only)")
     } else if name.ends_with("_sum") && matches!(kind, "histogram" | "summary") {
         format!("_sum: every observation added up, {value}; with _count it gives the mean")
     } else if name.ends_with("_count") && matches!(kind, "histogram" | "summary") {

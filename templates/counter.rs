@@ -49,8 +49,12 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             (section("The range of rate()", rate_range(snapshot)))
             (section("Its lines in /metrics", family_lines("counter-lines", &snapshot.exposition, "tour_clicks_total")))
             (section("The PromQL you would write", html! {
-                (promql("rate(tour_clicks_total[1m])", "Clicks per second, averaged over the last minute: the line to graph."))
-                (promql("increase(tour_clicks_total[1h])", "How many clicks in the last hour (restarts included)."))
+                (promql("rate(tour_clicks_total[1m])", &format!("Clicks per second, averaged over the last minute: the line to graph, \
+                    charted above. Under --traffic the crowd swells and ebbs on a {}-minute cycle, which this line follows.",
+                    rounded(snapshot.traffic_cycle_seconds / 60.0))))
+                (promql("increase(tour_clicks_total[1h])", "About how many clicks in the last hour, restarts included: the rate times the hour. \
+                    Prometheus extrapolates from the first and last samples in the range to its edges, so this is an estimate, \
+                    and need not be a whole number: 140 clicks can read 141.82."))
                 (promql("sum(rate(http_requests_total[5m])) by (route)", "A labelled counter: requests per second, per route, across every instance."))
             }))
         },
@@ -74,7 +78,8 @@ fn restart(snapshot: &Snapshot) -> Markup {
             dd { (number(snapshot.clicks_increase)) " (what " code { "increase()" } " counts: never negative)" }
         }
         (promql("resets(tour_clicks_total[10m])", "How many times the counter fell in ten minutes: each is a restart."))
-        (promql("increase(tour_clicks_total[10m])", "Clicks in ten minutes, restarts included: never negative."))
+        (promql("increase(tour_clicks_total[10m])", "About how many clicks in ten minutes, restarts included: never negative, \
+            and, as Prometheus extrapolates to the range's edges, not always a whole number."))
     }
 }
 

@@ -50,6 +50,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (promql("tour_temperature_celsius", "The value now: graph it as it is."))
                 (promql("max_over_time(tour_temperature_celsius[10m])", "The hottest it got in the last ten minutes."))
                 (promql("delta(tour_temperature_celsius[10m])", "How much it changed over ten minutes (not rate())."))
+                (promql("rate(tour_temperature_celsius[5m])", "The mistake, which Prometheus answers all the same: it stores no types, so nothing stops a rate() of a gauge. The number means nothing."))
             }))
         },
     )

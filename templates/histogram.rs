@@ -31,12 +31,12 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                         p.value { span.metric-name { "uploads observed (_count)" } " " output #histogram-count data-live { (uploads.count) } }
                         (action_form("/file-upload", "Upload a file (takes a few seconds)", None))
                     }
-                    (chart::bars("histogram-chart", "Uploads per bucket (seconds): how many fell between one edge and the next",
+                    (chart::bars("histogram-chart", "The _bucket lines as bars: uploads that took at most le seconds, cumulative, so each bar holds every bar to its left and +Inf holds them all",
                         &bar_data(&uploads)))
                 }
                 p.small { "The same from a terminal, once or twenty times at once:" }
                 (command(&format!("curl -X POST {origin}/file-upload")))
-                (command(&format!("for i in $(seq 20); do curl -s -X POST {origin}/file-upload & done; wait")))
+                (command(&format!("for i in $(seq 20); do echo \"$(curl -s -X POST {origin}/file-upload)\" & done; wait")))
                 (windows_note())
             }))
             (section("The buckets, as /metrics says them", scroll_box("The buckets", buckets_table(&uploads))))
@@ -57,22 +57,20 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "The 90th percentile of upload time over the last five minutes, across every instance."))
                 (promql("rate(file_upload_duration_seconds_sum[5m]) / rate(file_upload_duration_seconds_count[5m])",
                     "The mean upload time over five minutes."))
-                (promql("sum(rate(file_upload_duration_seconds_bucket{le=\"5\"}[5m])) / sum(rate(file_upload_duration_seconds_count[5m]))",
-                    "The share of uploads that took 5 seconds or less: an SLO."))
+                (promql("sum(rate(file_upload_duration_seconds_bucket{le=\"5.0\"}[5m])) / sum(rate(file_upload_duration_seconds_count[5m]))",
+                    "The share of uploads that took 5 seconds or less: an SLO. The label is le=\"5.0\", as OpenMetrics spells it and Prometheus stores it when it scrapes (the older text format writes le=\"5\", which would match nothing)."))
             }))
         },
     )
 }
 
-/// One bar per bucket alone, labelled by its upper edge, `+Inf` last.
+/// One bar per `_bucket` line, as `/metrics` counts it: cumulative, labelled `≤le`, `+Inf` last.
 fn bar_data(histogram: &HistogramData) -> Vec<(String, u64)> {
     histogram
-        .per_bucket()
-        .into_iter()
-        .map(|(start, end, count)| match end {
-            f64::INFINITY => (format!(">{start}"), count),
-            _ => (format!("≤{end}"), count),
-        })
+        .buckets
+        .iter()
+        .map(|&(le, cumulative)| (format!("≤{le}"), cumulative))
+        .chain([("+Inf".to_owned(), histogram.count)])
         .collect()
 }
 
@@ -92,8 +90,8 @@ fn buckets_table(histogram: &HistogramData) -> Markup {
         .chain([histogram.count]);
     html! {
         p { "Each " code { "_bucket{le=\"X\"}" } " line is " strong { "cumulative" } ": it counts every observation "
-            "at most X seconds, including those in smaller buckets. Subtract the bucket before it to get the "
-            "observations between the two edges, the bars above." }
+            "at most X seconds, including those in smaller buckets. The bars above are these lines. "
+            "Subtract the bucket before it to get the observations between the two edges, the last column." }
         div #histogram-table data-live {
             table {
                 caption { "file_upload_duration_seconds, bucket by bucket" }
@@ -115,10 +113,12 @@ fn buckets_table(histogram: &HistogramData) -> Markup {
             }
             dl.facts {
                 dt { code { "le=\"+Inf\"" } }
-                dd { "Every observation, however large: always equal to " code { "_count" } ". It is what makes the buckets add up to the whole." }
+                dd { "Every observation, however large: always equal to " code { "_count" } ". It is what makes the buckets add up to the whole. "
+                    "An upload above the last edge counts only here: with uploads of 1 to 10 s that happens too, because an upload "
+                    "is timed around its wait, and one drawn just under 10 s can end a few milliseconds over it." }
                 dt { code { "_count" } " = " (histogram.count) }
                 dd { "How many observations there have been. A counter: " code { "rate(..._count[5m])" } " is uploads per second." }
-                dt { code { "_sum" } " = " (histogram.sum) }
+                dt { code { "_sum" } " = " (rounded(histogram.sum)) }
                 dd { "All observed seconds added up. " code { "_sum / _count" } " is the mean: "
                     (if histogram.count > 0 { rounded(histogram.sum / histogram.count as f64) + " s" } else { "no observations yet".to_owned() }) "." }
             }

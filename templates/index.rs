@@ -20,8 +20,11 @@ pub fn page(snapshot: &Snapshot) -> Markup {
         html! {
             p.lead {
                 "Prometheus stores numbers over time. Every number an app exposes is one of four types, "
-                "and the type decides which questions you can ask of it. Press a button, watch the value "
-                "change, then follow a type's link for the full lesson."
+                "and the type says how to read it: which questions make sense. Prometheus itself does not "
+                "enforce it: it stores every series as plain numbers and answers "
+                code { "rate(tour_temperature_celsius[5m])" } ", the rate of a gauge, without a word, though "
+                "the answer means nothing. The type is a promise the app makes and you keep when you query. "
+                "Press a button, watch the value change, then follow a type's link for the full lesson."
             }
             div.cards {
                 (card(Card {

@@ -96,17 +96,33 @@ pub fn section(heading: &str, body: Markup) -> Markup {
     }
 }
 
-/// A number as the exposition writes it, or a dash when the metric is absent.
+/// A value for people, or a dash when the metric is absent: see [`rounded`].
 pub fn number(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".to_owned(), |value| value.to_string())
+    value.map_or_else(|| "—".to_owned(), rounded)
 }
 
-/// A derived number (an estimate, a mean) rounded for reading; `+Inf` as Prometheus writes it.
+/// Every number a page shows, formatted for people: at most three decimals (more below 0.1, so
+/// 0.00123 keeps three digits), trailing zeros dropped, so `21.900000000000002`, float noise from
+/// adding 0.1s, reads `21.9`; infinities and NaN as Prometheus spells them. `/metrics` keeps the
+/// exact value; the pages' exposition lines show it.
 pub fn rounded(value: f64) -> String {
-    if value == f64::INFINITY {
-        "+Inf".to_owned()
+    if value.is_nan() {
+        return "NaN".to_owned();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
+    }
+    let magnitude = value.abs();
+    let decimals = if magnitude > 0.0 && magnitude < 0.1 {
+        (2 - magnitude.log10().floor() as i32).clamp(3, 12) as usize
     } else {
-        format!("{value:.3}")
+        3
+    };
+    let text = format!("{value:.decimals$}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    match text {
+        "-0" => "0".to_owned(),
+        text => text.to_owned(),
     }
 }
 

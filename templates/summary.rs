@@ -30,6 +30,15 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (scroll_box("The quantiles", quantiles(snapshot.responses.as_ref(), snapshot.summary_window_seconds)))
                 (quantiles_over_time(snapshot))
             }))
+            (section("How close its answer is", html! {
+                p { "This summary counts each response into one of 64 bins per doubling of time and reports, for each quantile, "
+                    "the middle of the bin that holds the response of that rank, kept between the smallest and largest response "
+                    "in the window: within 0.8% of a response the window really holds, and never a value it could not hold "
+                    "(one response of 0.25 s reads 0.25 on every line). That is its whole error, fixed by the bins: no option changes it." }
+                p { "What that error is not: the window. It covers the last " (rounded(snapshot.summary_window_seconds)) " seconds "
+                    "less up to one of its age buckets, sliding in steps, so it is not exactly the last ten minutes; and it says "
+                    "nothing about any other instance." }
+            }))
             (section("Why you cannot average them", html! {
                 p { "A quantile is a fact about one set of observations. Suppose one instance served many fast "
                     "requests and another a few slow ones: the average of their two 90th percentiles describes "
@@ -38,13 +47,13 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     " answers no question at all. Only " code { "_sum" } " and " code { "_count" } " add up across instances." }
             }))
             (section("When to choose it", html! {
-                p { "When you have one instance (or care about each one on its own), want accurate quantiles "
+                p { "When you have one instance (or care about each one on its own), want its quantiles close to the values themselves "
                     "without choosing bucket edges, and know in advance which quantiles you need. For a fleet, "
                     "or quantiles chosen later, use a " a href="/tour/histogram" { "histogram" } ". The "
                     a href="/tour/versus" { "histogram versus summary" } " lesson puts the two side by side." }
             }))
             (section("The mistake it prevents", html! {
-                p { "Guessing bucket edges badly: a summary's quantiles are accurate wherever the values fall. "
+                p { "Guessing bucket edges badly: a summary's quantiles stay close to the values wherever they fall. "
                     "Its own trap is the one above: never aggregate its quantiles." }
             }))
             (section("Its lines in /metrics", family_lines("summary-lines", &snapshot.exposition, "tour_response_seconds")))
@@ -71,10 +80,10 @@ pub fn quantiles(summary: Option<&SummaryData>, window_seconds: f64) -> Markup {
                             @for (q, value) in &summary.quantiles {
                                 tr {
                                     th scope="row" { (q) }
-                                    td { (if value.is_nan() { "NaN".to_owned() } else { rounded(*value) }) }
+                                    td { (rounded(*value)) }
                                     td.small {
                                         @if value.is_nan() { "no observation in the window" }
-                                        @else { (q * 100.0) "% of responses in the window took at most this" }
+                                        @else { (rounded(q * 100.0)) "% of responses in the window took at most this" }
                                     }
                                 }
                             }
@@ -83,7 +92,7 @@ pub fn quantiles(summary: Option<&SummaryData>, window_seconds: f64) -> Markup {
                     dl.facts {
                         dt { code { "_count" } " = " (summary.count) }
                         dd { "Observations since the app started (not just the window): a counter." }
-                        dt { code { "_sum" } " = " (summary.sum) }
+                        dt { code { "_sum" } " = " (rounded(summary.sum)) }
                         dd { "Their total in seconds: also a counter." }
                     }
                 }

@@ -1,5 +1,6 @@
 //! The docs can't rot: every ```` ```sh ```` block in `docs/` runs against real tours and succeeds,
-//! and the Prometheus configuration and rules pass `promtool`. (The ```` ```promql ```` blocks run
+//! each curl exercise prints what its "look for" says, and the Prometheus configuration and rules
+//! pass `promtool`. (The ```` ```promql ```` blocks run
 //! against a real Prometheus in `tests/prometheus.rs`.)
 
 mod common;
@@ -22,6 +23,167 @@ fn quick_tour() -> Tour {
     Tour::spawn(&["--listen", "127.0.0.1:0", "--upload-seconds", "0..1"].map(String::from))
 }
 
+/// The quiet tour the curl exercises start, exactly as `docs/exercises.md` starts it.
+fn exercises_tour() -> Tour {
+    let block = docs::blocks("sh")
+        .into_iter()
+        .find(|block| {
+            block.place.starts_with("docs/exercises.md")
+                && block.marker() == Some(IN_ITS_OWN_TERMINAL)
+        })
+        .expect("docs/exercises.md starts a tour for the curl exercises");
+    let (port, args) = block
+        .text
+        .lines()
+        .find_map(cargo_run_args)
+        .expect("a cargo run line");
+    assert_eq!(port, 5000, "{}", block.place);
+    assert!(
+        !args.iter().any(|arg| arg == "--traffic"),
+        "{}: the curl exercises need a quiet tour",
+        block.place
+    );
+    Tour::spawn(&args)
+}
+
+/// What the "look for" after each curl exercise in `docs/exercises.md` promises, checked on what the
+/// block printed. The blocks run in file order on one fresh quiet tour.
+fn look_for(block: &Block, out: &str) -> Result<(), String> {
+    let text = &block.text;
+    let sample = |series: &str| -> Option<f64> {
+        out.lines().find_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            (name == series).then(|| value.parse().ok()).flatten()
+        })
+    };
+    let expect = |holds: bool, what: &str| {
+        if holds {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: look for {what}, but it printed:\n{out}",
+                block.place
+            ))
+        }
+    };
+    if text.contains("/healthz") {
+        expect(
+            out.lines().all(|line| line == "ok") && !out.is_empty(),
+            "`ok`",
+        )
+    } else if text.contains("counter?by=2") {
+        expect(
+            sample("tour_clicks_total") == Some(3.0),
+            "`tour_clicks_total 3`",
+        )
+    } else if text.contains("/counter/restart") {
+        expect(
+            sample("tour_clicks_total") == Some(0.0),
+            "`tour_clicks_total 0`",
+        )
+    } else if text.contains("no-such-page") {
+        expect(
+            out.lines().filter(|line| *line == "404").count() == 3
+                && out
+                    .lines()
+                    .filter(|l| l.contains("route=\"unmatched\""))
+                    .count()
+                    == 1,
+            "three 404s and one line with route=\"unmatched\"",
+        )
+    } else if text.contains("quiz/$id") {
+        expect(
+            !out.trim().is_empty() && !out.contains("no such"),
+            "every question, as plain text",
+        )
+    } else if text.contains("quiz/rate-range -d") {
+        expect(out.contains("correct:"), "`correct:`")
+    } else if text.contains("quiz/clicks-predict -d") {
+        expect(
+            out.contains("correct:") || out.contains("not yet:"),
+            "`correct:` on a fresh tour, else `not yet:` and what it reads",
+        )
+    } else if text.contains("counter?by=-1") {
+        expect(
+            out.contains("only goes up") && out.trim_end().ends_with("400"),
+            "400 and why",
+        )
+    } else if text.contains("gauge/set?value=-5") {
+        expect(
+            out.contains("is now 24.5\n")
+                && out.contains("is now 23.5\n")
+                && sample("tour_temperature_celsius") == Some(-5.0),
+            "24.5 after the inc, 23.5 after the dec, -5 at the end",
+        )
+    } else if text.contains("for i in 1 2 3 4 5") {
+        let took = out
+            .lines()
+            .filter(|line| line.starts_with("File upload took ") && line.ends_with(" seconds!"))
+            .count();
+        let buckets: Vec<f64> = out
+            .lines()
+            .filter(|line| line.starts_with("file_upload_duration_seconds_bucket"))
+            .filter_map(|line| line.rsplit_once(' ')?.1.parse().ok())
+            .collect();
+        let infinite = sample("file_upload_duration_seconds_bucket{le=\"+Inf\"}");
+        expect(
+            took == 5
+                && buckets.windows(2).all(|pair| pair[0] <= pair[1])
+                && infinite.is_some()
+                && infinite == sample("file_upload_duration_seconds_count")
+                && infinite == Some(5.0),
+            "five answers, each on its line, buckets that only grow, le=\"+Inf\" equal to _count",
+        )
+    } else if text.contains("file_uploads_in_progress") {
+        expect(
+            sample("file_uploads_in_progress") == Some(1.0),
+            "`file_uploads_in_progress 1`",
+        )
+    } else if text.contains("name[]=tour_response_seconds") {
+        let observed: Vec<f64> = out
+            .lines()
+            .filter_map(|line| {
+                line.strip_prefix("observed ")?
+                    .split(' ')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
+        let (low, high) = observed
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        let quantiles: Vec<f64> = ["0.5", "0.9", "0.99"]
+            .iter()
+            .filter_map(|q| sample(&format!("tour_response_seconds{{quantile=\"{q}\"}}")))
+            .collect();
+        expect(
+            observed.len() == 2
+                && quantiles.len() == 3
+                && quantiles.iter().all(|q| (low..=high).contains(q))
+                && sample("tour_response_seconds_count") == Some(2.0),
+            "three quantiles, each between the smallest and largest observed, and `_count 2`",
+        )
+    } else if text.contains("openmetrics-text") {
+        expect(
+            out.contains("# TYPE tour_clicks counter\n")
+                && out.contains("\ntour_clicks_total ")
+                && out.contains("# EOF\n")
+                && out.to_ascii_lowercase().contains("content-encoding: gzip"),
+            "`# TYPE tour_clicks counter`, `# EOF` and `Content-Encoding: gzip`",
+        )
+    } else if text.contains("promtool check metrics") {
+        expect(out.is_empty(), "nothing at all")
+    } else if text.contains("5003/summary?value=2") {
+        expect(out.is_empty(), "nothing printed (-o /dev/null)")
+    } else {
+        Err(format!(
+            "{}: no test knows what this block should print",
+            block.place
+        ))
+    }
+}
+
 /// Requests the tours refused with a 4xx or 5xx so far, from their own `http_requests_total`.
 async fn refusals(tours: &[&Tour]) -> f64 {
     let mut refused = 0.0;
@@ -41,7 +203,11 @@ async fn refusals(tours: &[&Tour]) -> f64 {
 
 /// Runs one block with bash against `tours`; a block that shows a refusal (it prints
 /// `%{http_code}`) must cause one, and any other must cause none, so a mistyped route can't pass.
-async fn run_with_bash(block: &Block, tours: &[&Tour], docs_ports: &[u16]) -> Result<(), String> {
+async fn run_with_bash(
+    block: &Block,
+    tours: &[&Tour],
+    docs_ports: &[u16],
+) -> Result<String, String> {
     let ports: Vec<(u16, u16)> = docs_ports
         .iter()
         .zip(tours)
@@ -73,7 +239,7 @@ async fn run_with_bash(block: &Block, tours: &[&Tour], docs_ports: &[u16]) -> Re
             report()
         )),
         (false, true) => Err(format!("{refused} request(s) refused: {}", report())),
-        _ => Ok(()),
+        _ => Ok(String::from_utf8_lossy(&output.stdout).into_owned()),
     }
 }
 
@@ -129,7 +295,7 @@ async fn every_sh_block_in_docs_runs_against_spawned_tours_and_succeeds() {
         return;
     }
     let tours = Tours {
-        single: quick_tour(),
+        single: exercises_tour(),
         three: [quick_tour(), quick_tour(), quick_tour()],
     };
     let blocks = docs::blocks("sh");
@@ -153,9 +319,16 @@ async fn every_sh_block_in_docs_runs_against_spawned_tours_and_succeeds() {
             Some(MEASUREMENT) => Ok(()), // run by `every_measurement_in_docs_runs_in_quick_mode`
             Some(THREE_INSTANCES) => {
                 let three: Vec<&Tour> = tours.three.iter().collect();
-                run_with_bash(block, &three, &[5001, 5002, 5003]).await
+                run_with_bash(block, &three, &[5001, 5002, 5003])
+                    .await
+                    .and_then(|out| look_for(block, &out))
             }
-            _ => run_with_bash(block, &[&tours.single], &[5000]).await,
+            _ => run_with_bash(block, &[&tours.single], &[5000])
+                .await
+                .and_then(|out| match block.place.starts_with("docs/exercises.md") {
+                    true => look_for(block, &out),
+                    false => Ok(()),
+                }),
         };
         if let Err(failure) = outcome {
             failures.push(failure);
@@ -261,4 +434,25 @@ fn every_measurement_in_docs_runs_in_quick_mode() {
         .filter_map(|line| run_quickly(line).err())
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn no_doc_calls_the_summarys_estimate_precise_exact_or_configured() {
+    let mut files = vec![docs::root().join("README.md")];
+    files.extend(
+        std::fs::read_dir(docs::root().join("docs"))
+            .unwrap()
+            .map(|entry| entry.unwrap().path()),
+    );
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap().to_lowercase();
+        for word in [
+            "precise",
+            "exact percentile",
+            "configured error",
+            "accurate",
+        ] {
+            assert!(!text.contains(word), "{}: {word}", file.display());
+        }
+    }
 }

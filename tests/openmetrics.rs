@@ -318,3 +318,154 @@ async fn gzip_is_used_when_allowed_and_decompresses_to_the_same_exposition() {
         "{exposition}"
     );
 }
+
+fn gauge(value: f64) -> Metric {
+    let mut gauge = Gauge::default();
+    gauge.set_value(value);
+    let mut metric = Metric::default();
+    metric.set_gauge(gauge);
+    metric
+}
+
+#[test]
+fn the_text_format_spells_infinities_and_nan_as_the_format_does() {
+    let mut histogram = Histogram::default();
+    histogram.set_sample_count(1);
+    histogram.set_sample_sum(f64::INFINITY);
+    let mut bucket = Bucket::default();
+    bucket.set_upper_bound(1.0);
+    bucket.set_cumulative_count(0);
+    histogram.set_bucket(vec![bucket]);
+    let mut observed = Metric::default();
+    observed.set_histogram(histogram);
+    let text = metrics_tour::exposition::text::encode(&[
+        family(
+            "hot",
+            "A gauge.",
+            MetricType::GAUGE,
+            vec![gauge(f64::INFINITY)],
+        ),
+        family(
+            "cold",
+            "A gauge.",
+            MetricType::GAUGE,
+            vec![gauge(f64::NEG_INFINITY)],
+        ),
+        family("odd", "A gauge.", MetricType::GAUGE, vec![gauge(f64::NAN)]),
+        family("d", "A histogram.", MetricType::HISTOGRAM, vec![observed]),
+    ]);
+    assert_eq!(
+        text,
+        concat!(
+            "# HELP hot A gauge.\n# TYPE hot gauge\nhot +Inf\n",
+            "# HELP cold A gauge.\n# TYPE cold gauge\ncold -Inf\n",
+            "# HELP odd A gauge.\n# TYPE odd gauge\nodd NaN\n",
+            "# HELP d A histogram.\n# TYPE d histogram\n",
+            "d_bucket{le=\"1\"} 0\nd_bucket{le=\"+Inf\"} 1\nd_sum +Inf\nd_count 1\n",
+        )
+    );
+}
+
+/// Every sample of an exposition in the text format, as `series -> value`.
+fn samples(exposition: &str) -> std::collections::BTreeMap<String, f64> {
+    exposition
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').unwrap();
+            (series.to_owned(), value.parse().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_text_format_says_what_the_crates_encoder_says_about_the_tour() {
+    let (client, state) = common::client();
+    for target in [
+        "/counter?by=2",
+        "/gauge/set?value=21.9",
+        "/summary?value=0.25",
+    ] {
+        client.post(target).send().await.assert_status_is_ok();
+    }
+    state.metrics.file_upload_duration.observe(3.5);
+    let families: Vec<MetricFamily> = state
+        .metrics
+        .registry
+        .gather()
+        .into_iter()
+        .filter(|family| !family.name().starts_with("process_"))
+        .collect();
+    let mut theirs = Vec::new();
+    prometheus::Encoder::encode(&prometheus::TextEncoder::new(), &families, &mut theirs).unwrap();
+    let ours = metrics_tour::exposition::text::encode(&families);
+    let theirs = String::from_utf8(theirs).unwrap();
+    // The same families, help and types, and the same samples; only the spelling of numbers differs.
+    let comments = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(comments(&ours), comments(&theirs));
+    let ours = samples(&ours);
+    let mut theirs = samples(&theirs);
+    // The crate writes le="1" as we do, but 0.005 as 0.005 too: compare by series text.
+    theirs.retain(|series, _| !series.contains("le=\"+Inf\"") || ours.contains_key(series));
+    assert_eq!(ours, theirs);
+}
+
+#[tokio::test]
+async fn a_sample_name_selects_exactly_those_samples_and_a_family_name_the_family() {
+    let (client, state) = common::client();
+    state.metrics.file_upload_duration.observe(1.5);
+    for accept in ["text/plain", PROMETHEUS_ACCEPT] {
+        let get = async |query: &str| {
+            common::body(
+                client
+                    .get(format!("/metrics?{query}"))
+                    .header(header::ACCEPT, accept)
+                    .send()
+                    .await,
+            )
+            .await
+        };
+        let samples_of = |body: &str| -> Vec<String> {
+            body.lines()
+                .filter(|line| !line.starts_with('#'))
+                .map(|line| line.split(['{', ' ']).next().unwrap().to_owned())
+                .collect()
+        };
+        // The Python client's rule: a sample name keeps exactly the samples of that name.
+        let buckets = get("name[]=file_upload_duration_seconds_bucket").await;
+        let names = samples_of(&buckets);
+        assert_eq!(names.len(), 11, "{accept}: {buckets}");
+        assert!(
+            names
+                .iter()
+                .all(|n| n == "file_upload_duration_seconds_bucket"),
+            "{accept}: {buckets}"
+        );
+        assert!(buckets.contains("# TYPE file_upload_duration_seconds histogram"));
+        // client_golang's rule: a family name keeps the family.
+        let family = get("name[]=file_upload_duration_seconds").await;
+        for sample in ["_bucket", "_sum", "_count"] {
+            assert!(
+                samples_of(&family).contains(&format!("file_upload_duration_seconds{sample}")),
+                "{accept}: {family}"
+            );
+        }
+        // Nothing else: a summary has no buckets, a counter no _sum.
+        for nothing in [
+            "tour_response_seconds_bucket",
+            "tour_clicks_total_sum",
+            "tour_click",
+        ] {
+            let body = get(&format!("name[]={nothing}")).await;
+            assert!(
+                body.lines().all(|line| line == "# EOF"),
+                "{accept}: name[]={nothing} selected {body}"
+            );
+        }
+    }
+}

@@ -137,15 +137,17 @@ async fn a_negative_step_from_a_form_is_refused_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn the_anatomy_page_annotates_every_line_of_the_exposition() {
+async fn the_anatomy_page_annotates_what_prometheus_reads_the_openmetrics_exposition() {
     let (cli, state) = client();
     state.metrics.file_upload_duration.observe(1.5);
     let html = body(cli.get("/tour/anatomy").send().await).await;
     for line in [
         "# TYPE file_upload_duration_seconds histogram",
-        "file_upload_duration_seconds_bucket{le=&quot;2&quot;} 1",
+        "file_upload_duration_seconds_bucket{le=&quot;2.0&quot;} 1",
         "file_upload_duration_seconds_sum 1.5",
         "file_upload_duration_seconds_count 1",
+        "# TYPE tour_clicks counter",
+        "# EOF",
     ] {
         assert!(
             html.contains(&format!("<dt><code>{line}</code></dt><dd>")),
@@ -173,7 +175,10 @@ async fn the_summary_and_versus_pages_show_the_quantiles_in_metrics() {
     }
     let metrics = body(cli.get("/metrics").send().await).await;
     let median = common::sample(&metrics, "tour_response_seconds{quantile=\"0.5\"}").unwrap();
-    let shown = format!(r#"<th scope="row">0.5</th><td>{median:.3}</td>"#);
+    let shown = format!(
+        r#"<th scope="row">0.5</th><td>{}</td>"#,
+        metrics_tour::templates::rounded(median)
+    );
     let summary = body(cli.get("/tour/summary").send().await).await;
     assert!(summary.contains(&shown), "{shown} not in {summary}");
     let versus = body(cli.get("/tour/versus").send().await).await;
@@ -222,4 +227,37 @@ async fn every_page_the_navigation_links_to_is_in_the_list_the_page_tests_walk()
             "{link} is in the navigation but not in tests/common's PAGES"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_histogram_pages_upload_loop_prints_one_answer_a_line() {
+    if common::require_program("curl", "curl").is_none() {
+        return;
+    }
+    let server = common::TestServer::start(common::fast_config()).await;
+    let html = server
+        .request("GET", "/tour/histogram", &[], b"")
+        .await
+        .text();
+    let shown = html
+        .split("<code>$ ")
+        .find(|command| command.starts_with("for i in"))
+        .and_then(|command| command.split("</code>").next())
+        .expect("the page's upload loop")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let loop_run = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("bash")
+            .args(["-c", &shown])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let out = String::from_utf8_lossy(&loop_run.stdout).into_owned();
+    let answers = out
+        .lines()
+        .filter(|line| line.starts_with("File upload took ") && line.ends_with(" seconds!"))
+        .count();
+    assert_eq!(answers, 20, "one answer a line:\n{out}");
 }

@@ -1,6 +1,7 @@
-//! A real Prometheus (Debian's `prometheus`) scraping real tours: it scrapes OpenMetrics, every
-//! ```` ```promql ```` query in `docs/` answers, the rules in `docs/rules.yml` evaluate, and the
-//! three-instance lesson holds. Also `promtool check metrics` on a real scrape.
+//! A real Prometheus (Debian's `prometheus`) scraping the classroom of `docs/classroom.md`, the tour and
+//! the three instances started exactly as documented, with `--traffic`: it scrapes OpenMetrics, every
+//! ```` ```promql ```` query in `docs/` and on the tour's pages answers, and what each "look for" in
+//! `docs/exercises.md` promises holds, within honest bounds.
 
 mod common;
 
@@ -87,6 +88,35 @@ impl Prometheus {
         serde_json::from_slice(&answer.body).unwrap_or(Value::Null)
     }
 
+    /// The values of `promql` over the last `seconds`, one a second.
+    async fn range(&self, promql: &str, seconds: u64) -> Vec<f64> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let answer = self
+            .get(&format!(
+                "/api/v1/query_range?query={}&start={}&end={now}&step=1",
+                form_urlencoded::byte_serialize(promql.as_bytes()).collect::<String>(),
+                now - seconds
+            ))
+            .await;
+        answer["data"]["result"][0]["values"]
+            .as_array()
+            .map(|values| {
+                values
+                    .iter()
+                    .filter_map(|pair| pair[1].as_str()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first value of an instant query, NaN when it returned nothing.
+    async fn value(&self, promql: &str) -> f64 {
+        first_value(&self.query(promql).await).unwrap_or(f64::NAN)
+    }
+
     /// An instant query's result list (a scalar counts as one result).
     async fn query(&self, promql: &str) -> Vec<Value> {
         let answer = self
@@ -141,11 +171,15 @@ fn derived_config(ports: &[(u16, u16)]) -> String {
     rewrite_ports(&config, ports)
 }
 
-/// The tours the docs start in their own terminals, by docs port: the single tour (given quick
-/// uploads unless the docs set a range) and the three instances with exactly the docs' flags.
+/// The seed the tests give the traffic, so its crowd makes the same choices every run.
+const SEED: &str = "7";
+
+/// The tours `docs/classroom.md` starts in their own terminals, by docs port, with exactly the docs'
+/// flags (and a seeded crowd).
 fn tours_from_docs() -> Vec<(u16, Tour)> {
     docs::blocks("sh")
         .iter()
+        .filter(|block| block.place.starts_with("docs/classroom.md"))
         .filter(|block| block.marker() == Some(IN_ITS_OWN_TERMINAL))
         .flat_map(|block| {
             block
@@ -154,11 +188,11 @@ fn tours_from_docs() -> Vec<(u16, Tour)> {
                 .filter_map(cargo_run_args)
                 .collect::<Vec<_>>()
         })
-        .map(|(port, mut args)| {
-            if !args.iter().any(|arg| arg == "--upload-seconds") {
-                args.extend(["--upload-seconds".to_owned(), "0..1".to_owned()]);
-            }
-            (port, Tour::spawn(&args))
+        .map(|(port, args)| {
+            (
+                port,
+                Tour::spawn_with_env(&args, &[(metrics_tour::traffic::SEED_VARIABLE, SEED)]),
+            )
         })
         .collect()
 }
@@ -181,11 +215,75 @@ fn first_value(results: &[Value]) -> Option<f64> {
     results.first()?["value"][1].as_str()?.parse().ok()
 }
 
+/// The one ```` ```promql ```` block in `docs/` that starts with `parts[0]` and contains the others.
+fn docs_query(parts: &[&str]) -> String {
+    let found: Vec<String> = docs::blocks("promql")
+        .into_iter()
+        .map(|block| block.text.trim().to_owned())
+        .filter(|query| query.starts_with(parts[0]))
+        .filter(|query| parts.iter().all(|part| query.contains(part)))
+        .collect();
+    assert_eq!(found.len(), 1, "one docs query with {parts:?}: {found:?}");
+    found[0].clone()
+}
+
+/// Sleeps until `elapsed` has passed since `start`.
+async fn wait_until(start: Instant, elapsed: Duration) {
+    tokio::time::sleep_until((start + elapsed).into()).await;
+}
+
+/// Collects what does not hold instead of stopping at the first, so one run shows every broken lesson.
+#[derive(Default)]
+struct Lessons(Vec<String>);
+
+impl Lessons {
+    fn check(&mut self, holds: bool, what: String) {
+        if !holds {
+            self.0.push(what);
+        }
+    }
+}
+
+/// The PromQL shown on the tour's pages: every `div.promql` code block of every page its navigation
+/// links to.
+async fn page_queries(tour: &Tour) -> Vec<(String, String)> {
+    let front = common::http(tour.address, "GET", "/", &[], b"")
+        .await
+        .text();
+    let mut pages = vec!["/".to_owned()];
+    for link in front.split("href=\"/tour/").skip(1) {
+        let page = format!("/tour/{}", link.split('"').next().unwrap());
+        if !pages.contains(&page) {
+            pages.push(page);
+        }
+    }
+    let mut queries = Vec::new();
+    for page in pages {
+        let html = common::http(tour.address, "GET", &page, &[], b"")
+            .await
+            .text();
+        for block in html.split("<div class=\"promql\"><pre><code>").skip(1) {
+            let query = block.split("</code>").next().unwrap();
+            queries.push((page.clone(), unescape(query)));
+        }
+    }
+    queries
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn prometheus_scrapes_openmetrics_and_every_docs_query_answers() {
+async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
     if require_program("prometheus", "prometheus").is_none() {
         return;
     }
+    let started = Instant::now();
     let tours = tours_from_docs();
     let docs_ports: BTreeSet<u16> = tours.iter().map(|(port, _)| *port).collect();
     assert_eq!(
@@ -197,6 +295,7 @@ async fn prometheus_scrapes_openmetrics_and_every_docs_query_answers() {
         .iter()
         .map(|(from, tour)| (*from, tour.address.port()))
         .collect();
+    let tour = &tours.iter().find(|(port, _)| *port == 5000).unwrap().1;
     let prometheus = Prometheus::start(&derived_config(&ports)).await;
     let deadline = Instant::now() + Duration::from_secs(60);
 
@@ -255,78 +354,345 @@ async fn prometheus_scrapes_openmetrics_and_every_docs_query_answers() {
         metadata.iter().all(|entry| entry["type"] == "counter"),
         "{metadata:?}"
     );
-    until(deadline, async || {
-        let clicks = prometheus.query("tour_clicks_total").await;
-        if clicks.len() == 4 {
-            Ok(())
-        } else {
-            Err(format!("tour_clicks_total: {clicks:?}"))
-        }
-    })
-    .await
-    .unwrap();
 
-    // Every query in the docs answers, once enough has been scraped.
+    // Every query in the docs and on the pages answers, once enough has been scraped.
     let mut failures = Vec::new();
-    for block in docs::blocks("promql") {
-        let query = block.text.trim();
+    let docs_queries = docs::blocks("promql")
+        .into_iter()
+        .map(|block| (block.place, block.text.trim().to_owned()));
+    for (place, query) in docs_queries.chain(page_queries(tour).await) {
         let answered = until(deadline, async || {
-            let results = prometheus.query(query).await;
+            let results = prometheus.query(&query).await;
             if results.is_empty() {
-                Err(format!("{}: `{query}` returned nothing", block.place))
+                Err(format!("{place}: `{query}` returned nothing"))
             } else {
-                Ok(())
+                Ok(results)
             }
         })
         .await;
-        if let Err(failure) = answered {
-            failures.push(failure);
+        match answered {
+            Err(failure) => failures.push(failure),
+            // A query for the single tour reads the single tour only, with the fleet running.
+            Ok(results)
+                if place.starts_with("docs/exercises.md") && !query.contains("tour-fleet") =>
+            {
+                let jobs: Vec<&Value> = results.iter().map(|r| &r["metric"]["job"]).collect();
+                if !query.contains("job=\"tour\"")
+                    || jobs.iter().any(|job| !job.is_null() && *job != "tour")
+                {
+                    failures.push(format!(
+                        "{place}: `{query}` reads more than job tour: {jobs:?}"
+                    ));
+                }
+            }
+            Ok(_) => {}
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
-    // The lesson: the fleet's p90 from summed buckets is far above the average of the three p90s.
-    let queries: Vec<String> = docs::blocks("promql")
+    let mut lessons = Lessons::default();
+
+    // The summaries of the fleet: after a minute of traffic, 20 slow responses to 5003, exactly as
+    // the docs send them, then the queries within the minute.
+    wait_until(started, Duration::from_secs(62)).await;
+    let slow = docs::blocks("sh")
         .into_iter()
-        .map(|block| block.text)
-        .collect();
-    let fleet = queries
-        .iter()
-        .find(|query| {
-            query.starts_with("histogram_quantile(0.9, sum by (le)") && query.contains("tour-fleet")
-        })
-        .expect("the fleet's p90 query in docs/exercises.md");
-    let averaged = queries
-        .iter()
-        .find(|query| {
-            query.starts_with("avg(histogram_quantile(0.9") && query.contains("tour-fleet")
-        })
-        .expect("the averaged p90s query in docs/exercises.md");
-    until(deadline, async || {
-        let fleet_p90 = first_value(&prometheus.query(fleet).await).unwrap_or(f64::NAN);
-        let averaged_p90 = first_value(&prometheus.query(averaged).await).unwrap_or(f64::NAN);
-        if fleet_p90 > 7.0 && averaged_p90 < fleet_p90 - 2.0 {
-            Ok(())
-        } else {
-            Err(format!(
-                "fleet p90 {fleet_p90}, average of the instances' p90s {averaged_p90}"
-            ))
+        .find(|block| block.text.contains("5003/summary?value=2"))
+        .expect("the docs' slow responses for 5003");
+    let sent = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &rewrite_ports(&slow.text, &ports)])
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{}: {sent:?}", slow.place);
+    let per_instance = docs_query(&["tour_response_seconds{job=\"tour-fleet\", quantile=\"0.9\"}"]);
+    let slow_address = format!(
+        "127.0.0.1:{}",
+        ports.iter().find(|(from, _)| *from == 5003).unwrap().1
+    );
+    until(Instant::now() + Duration::from_secs(10), async || {
+        let results = prometheus.query(&per_instance).await;
+        let slow_p90 = results
+            .iter()
+            .find(|r| r["metric"]["instance"] == slow_address.as_str())
+            .and_then(|r| r["value"][1].as_str()?.parse::<f64>().ok());
+        match slow_p90 {
+            Some(p90) if p90 >= 1.95 => Ok(()),
+            other => Err(format!("5003's p90 {other:?}")),
         }
     })
     .await
     .unwrap();
+    // One more scrape of every instance, so the [1m] rates hold the slow responses too.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for result in prometheus.query(&per_instance).await {
+        let p90: f64 = result["value"][1].as_str().unwrap().parse().unwrap();
+        let instance = result["metric"]["instance"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        if instance == slow_address {
+            lessons.check(
+                (1.95..=2.05).contains(&p90),
+                format!("5003's p90 at 2 s: {p90}"),
+            );
+        } else {
+            lessons.check(
+                (0.25..=0.4).contains(&p90),
+                format!("{instance}'s p90 near 0.3 s: {p90}"),
+            );
+        }
+    }
+    let averaged = prometheus
+        .value(&docs_query(&[
+            "avg(tour_response_seconds{job=\"tour-fleet\"",
+        ]))
+        .await;
+    lessons.check(
+        (0.75..=1.05).contains(&averaged),
+        format!("the average of the fleet's p90s about 0.9 s: {averaged}"),
+    );
+    let fleet = prometheus
+        .value(&docs_query(&[
+            "histogram_quantile(0.9",
+            "tour_response_bucketed_seconds_bucket{job=\"tour-fleet\"}",
+        ]))
+        .await;
+    lessons.check(
+        (0.3..=0.7).contains(&fleet) && fleet < averaged * 0.75,
+        format!("the fleet's p90 from summed buckets about 0.45 s, half the average {averaged}: {fleet}"),
+    );
+    let mean = prometheus
+        .value(&docs_query(&[
+            "sum(rate(tour_response_seconds_sum{job=\"tour-fleet\"}",
+        ]))
+        .await;
+    lessons.check(
+        (0.15..=0.35).contains(&mean),
+        format!("the fleet's mean response time about 0.25 s: {mean}"),
+    );
 
-    // The alert in docs/rules.yml is loaded and evaluated.
-    let rules = prometheus.get("/api/v1/rules").await;
-    let rules = rules["data"]["groups"][0]["rules"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    // Clicks: each range's rate near what the crowd's cycle gives over that range. Where the range
+    // reaches back past the first scrape, rate() still divides by the whole range, so it reads low in
+    // proportion, as the docs warn.
+    let elapsed = started.elapsed();
+    for (range, query) in [
+        (
+            60,
+            docs_query(&["rate(tour_clicks_total{job=\"tour\"}[1m])"]),
+        ),
+        (
+            300,
+            docs_query(&["rate(tour_clicks_total{job=\"tour\"}[5m])"]),
+        ),
+    ] {
+        let rate = prometheus.value(&query).await;
+        let samples = prometheus
+            .value(&format!(
+                "count_over_time(tour_clicks_total{{job=\"tour\"}}[{range}s])"
+            ))
+            .await;
+        // One scrape a second: the samples span that many seconds, and rate() extrapolates about
+        // half a scrape past each end.
+        let covered = Duration::from_secs_f64(samples.min(range as f64));
+        let model = metrics_tour::traffic::expected_clicks_per_second(elapsed - covered, elapsed)
+            * covered.as_secs_f64()
+            / range as f64;
+        lessons.check(
+            (rate / model - 1.0).abs() < 0.4,
+            format!("`{query}` near the cycle's {model:.2} clicks/s: {rate}"),
+        );
+    }
+
+    // Routes and errors.
+    for result in prometheus
+        .query(&docs_query(&["sum by (route) (rate(http_requests_total"]))
+        .await
+    {
+        let route = result["metric"]["route"].as_str().unwrap_or("?");
+        lessons.check(
+            route.starts_with('/') && !route.contains('?') && !route.contains('='),
+            format!("a route pattern, never a raw path: {route}"),
+        );
+    }
+    let errors = prometheus
+        .value(&docs_query(&[
+            "sum(rate(http_requests_total{job=\"tour\", status=~\"4..\"}",
+        ]))
+        .await;
+    lessons.check(
+        errors > 0.0 && errors < 0.1,
+        format!("a small error ratio: {errors}"),
+    );
+
+    // Uploads: in flight, how long, as clients see it.
+    let in_flight = prometheus
+        .value(&docs_query(&["max_over_time(file_uploads_in_progress"]))
+        .await;
+    lessons.check(
+        in_flight >= 20.0,
+        format!("20 or more uploads in flight after the burst: {in_flight}"),
+    );
+    let p90 = prometheus
+        .value(&docs_query(&[
+            "histogram_quantile(0.9",
+            "file_upload_duration_seconds_bucket{job=\"tour\"}",
+        ]))
+        .await;
+    lessons.check(
+        (8.3..=9.9).contains(&p90),
+        format!("uploads' p90 near 9.1 s: {p90}"),
+    );
+    let mean = prometheus
+        .value(&docs_query(&[
+            "rate(file_upload_duration_seconds_sum{job=\"tour\"}",
+        ]))
+        .await;
+    lessons.check(
+        (4.5..=6.5).contains(&mean),
+        format!("uploads' mean near 5.5 s: {mean}"),
+    );
+
+    // The summary beside the histogram.
+    let summary_p99 = prometheus
+        .value(&docs_query(&[
+            "tour_response_seconds{job=\"tour\", quantile=\"0.99\"}",
+        ]))
+        .await;
+    lessons.check(
+        (0.55..=1.0).contains(&summary_p99),
+        format!("the summary's p99 between about 0.6 and 1 s in the first minutes: {summary_p99}"),
+    );
+    let histogram_p99 = prometheus
+        .value(&docs_query(&[
+            "histogram_quantile(0.99",
+            "tour_response_bucketed_seconds_bucket{job=\"tour\"}",
+        ]))
+        .await;
+    lessons.check(
+        histogram_p99 > 0.5 && histogram_p99 <= 1.0,
+        format!("the histogram's p99 inside the bucket from 0.5 s to 1 s: {histogram_p99}"),
+    );
+    let mean = prometheus
+        .value(&docs_query(&[
+            "rate(tour_response_seconds_sum{job=\"tour\"}",
+        ]))
+        .await;
+    lessons.check(
+        (0.1..=0.2).contains(&mean) && mean < summary_p99 / 3.0,
+        format!("the mean response time near 0.15 s, far below both p99s: {mean}"),
+    );
+
+    // The fleet's uploads: similar rates, the summed buckets' p90 against the average of p90s.
+    let rates: Vec<f64> = prometheus
+        .query(&docs_query(&[
+            "sum by (instance) (rate(file_upload_duration_seconds_count",
+        ]))
+        .await
+        .iter()
+        .filter_map(|r| r["value"][1].as_str()?.parse().ok())
+        .collect();
+    let (low, high) = rates
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), &r| (l.min(r), h.max(r)));
+    lessons.check(
+        rates.len() == 3 && high / low < 1.5,
+        format!("three similar upload rates: {rates:?}"),
+    );
+    let fleet = prometheus
+        .value(&docs_query(&[
+            "histogram_quantile(0.9, sum by (le)",
+            "file_upload_duration_seconds_bucket{job=\"tour-fleet\"}",
+        ]))
+        .await;
+    lessons.check(
+        (7.5..=9.3).contains(&fleet),
+        format!("the fleet's upload p90 about 8.5 s: {fleet}"),
+    );
+    let averaged = prometheus
+        .value(&docs_query(&["avg(histogram_quantile(0.9", "tour-fleet"]))
+        .await;
+    lessons.check(
+        (4.0..=4.9).contains(&averaged),
+        format!("the average of the instances' p90s about 4.4 s: {averaged}"),
+    );
+
+    // The heat spike, 15 s after the start: 40 or more, and it lasted (at one scrape a second, 25
+    // scrapes above 30 make five at the docs' five-second interval).
+    let hottest = prometheus
+        .value(&docs_query(&["max_over_time(tour_temperature_celsius"]))
+        .await;
+    lessons.check(
+        hottest >= 40.0,
+        format!("the heat spike caught at 40 or more: {hottest}"),
+    );
+    let hot_scrapes = prometheus
+        .range(
+            &docs_query(&["tour_temperature_celsius{job=\"tour\"}"]),
+            120,
+        )
+        .await
+        .iter()
+        .filter(|&&t| t > 30.0)
+        .count();
+    lessons.check(
+        hot_scrapes >= 25,
+        format!("the spike outlasted many scrapes: {hot_scrapes} above 30"),
+    );
+
+    // The burst of slow uploads, 30 s after the start, fires SlowUploads for the tour.
+    let fired = until(started + Duration::from_secs(140), async || {
+        let alerts = prometheus.get("/api/v1/alerts").await;
+        let firing = alerts["data"]["alerts"].as_array().is_some_and(|alerts| {
+            alerts.iter().any(|alert| {
+                alert["labels"]["alertname"] == "SlowUploads"
+                    && alert["labels"]["job"] == "tour"
+                    && alert["state"] == "firing"
+            })
+        });
+        if firing {
+            Ok(())
+        } else {
+            Err(format!("SlowUploads never fired for job tour: {alerts}"))
+        }
+    })
+    .await;
+    lessons.check(fired.is_ok(), format!("{fired:?}"));
+    // The classic first query: the process's CPU time is float seconds, so its rate is not 0.
+    let cpu = prometheus
+        .value("rate(process_cpu_seconds_total{job=\"tour\"}[1m])")
+        .await;
+    lessons.check(
+        cpu > 0.0,
+        format!("rate(process_cpu_seconds_total[1m]) above 0: {cpu}"),
+    );
+    let rule = prometheus
+        .value(&docs_query(&["job:upload_request_duration_seconds:p90_1m"]))
+        .await;
+    lessons.check(
+        rule.is_finite(),
+        format!("the recording rule answers: {rule}"),
+    );
+
+    // Once the spike has cooled, the gauge wanders around 21 again.
+    wait_until(
+        started,
+        metrics_tour::traffic::FIRST_HEAT_SPIKE
+            + metrics_tour::traffic::SPIKE_COOLS_OVER
+            + Duration::from_secs(3),
+    )
+    .await;
+    let now = prometheus
+        .value(&docs_query(&["tour_temperature_celsius{job=\"tour\"}"]))
+        .await;
+    lessons.check(
+        (15.0..=27.0).contains(&now),
+        format!("the gauge back around 21: {now}"),
+    );
+
     assert!(
-        rules
-            .iter()
-            .any(|rule| rule["name"] == "SlowUploads" && rule["health"] == "ok"),
-        "{rules:?}"
+        lessons.0.is_empty(),
+        "lessons that did not hold:\n{}",
+        lessons.0.join("\n")
     );
 }
 

@@ -115,16 +115,18 @@ fn quantiles_of_tiny_and_huge_magnitudes_are_within_the_relative_error() {
 fn values_outside_the_range_are_clamped_to_the_end_bins() {
     let low = 2f64.powi(-24);
     let high = 2f64.powi(24);
-    for (v, reported) in [
-        (1e-12, low),
-        (low, low),
-        (high, high),
-        (1e12, high),
-        (f64::INFINITY, high),
+    // Beside an observation of 1 s, so that the window's own range does not hide the end bins.
+    for (v, q, reported) in [
+        (1e-12, 0.5, low),
+        (low, 0.5, low),
+        (high, 0.99, high),
+        (1e12, 0.99, high),
+        (f64::INFINITY, 0.99, high),
     ] {
         let (summary, _clock) = manual(opts());
         summary.observe(v);
-        assert_close(quantile(&summary, 0.5), reported, &format!("observed {v}"));
+        summary.observe(1.0);
+        assert_close(quantile(&summary, q), reported, &format!("observed {v}"));
     }
 }
 
@@ -320,5 +322,53 @@ mod heap {
         let before = HELD.with(Cell::get);
         let result = f();
         (HELD.with(Cell::get) - before, result)
+    }
+}
+
+#[test]
+fn a_quantile_never_leaves_what_the_window_observed() {
+    // One observation of 0.25: its bin's middle is 0.2519, above anything observed.
+    let (summary, _clock) = manual(opts());
+    summary.observe(0.25);
+    for (q, value) in summary.quantiles() {
+        assert_eq!(value, 0.25, "quantile {q}");
+    }
+    // Ten of 20 s: the bin's middle would be 20.12.
+    let (summary, _clock) = manual(opts());
+    for _ in 0..10 {
+        summary.observe(20.0);
+    }
+    assert_eq!(quantile(&summary, 0.99), 20.0);
+    assert_eq!(quantile(&summary, 0.5), 20.0);
+}
+
+#[test]
+fn the_windows_range_leaves_with_its_age_bucket() {
+    let (summary, clock) = manual(opts());
+    summary.observe(5.0);
+    clock.advance(Duration::from_secs(601));
+    summary.observe(1.0);
+    for (q, value) in summary.quantiles() {
+        assert_eq!(value, 1.0, "quantile {q}: 5 s has left the window");
+    }
+}
+
+#[test]
+fn the_window_span_lies_between_max_age_less_one_age_bucket_and_max_age() {
+    let (summary, clock) = manual(opts());
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(
+        summary.window_span(),
+        Duration::from_secs(30),
+        "younger than the window"
+    );
+    clock.advance(Duration::from_secs(600));
+    for _ in 0..40 {
+        clock.advance(Duration::from_secs(37));
+        let span = summary.window_span();
+        assert!(
+            span >= Duration::from_secs(480) && span <= Duration::from_secs(600),
+            "{span:?}"
+        );
     }
 }

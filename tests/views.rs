@@ -32,6 +32,8 @@ fn snapshot() -> Snapshot {
         kept_uploads_capacity: 1000,
         summary_window_seconds: 600.0,
         exposition: "# HELP tour_clicks_total Clicks on the counter demo.\n# TYPE tour_clicks_total counter\ntour_clicks_total 17\n".to_owned(),
+        openmetrics: "# TYPE tour_clicks counter\n# HELP tour_clicks Clicks on the counter demo.\ntour_clicks_total 17.0\n# EOF\n".to_owned(),
+        traffic_cycle_seconds: 600.0,
         ..Snapshot::default()
     }
 }
@@ -67,6 +69,7 @@ fn a_value_with_markup_in_it_is_escaped_not_run() {
     let snapshot = Snapshot {
         origin: format!("http://{hostile}"),
         exposition: format!("# HELP tour_clicks_total {hostile}\ntour_clicks_total 1\n"),
+        openmetrics: format!("# HELP tour_clicks {hostile}\ntour_clicks_total 1.0\n# EOF\n"),
         ..snapshot()
     };
     for page in [
@@ -109,7 +112,7 @@ fn the_histogram_page_puts_the_estimate_beside_the_exact_quantile() {
     let page = templates::histogram::page(&snapshot()).into_string();
     // rank 3.5 falls in (1, 2], holding 4 with 2 below: 1 + 1 × 1.5 / 4 = 1.375; exactly, 1.4.
     assert!(
-        page.contains(r#"<th scope="row">0.5</th><td>1.375</td><td>1.400</td>"#),
+        page.contains(r#"<th scope="row">0.5</th><td>1.375</td><td>1.4</td>"#),
         "{page}"
     );
 }
@@ -163,7 +166,7 @@ fn the_summary_page_shows_its_quantiles_over_the_window() {
     };
     let page = templates::summary::page(&snapshot).into_string();
     assert!(
-        page.contains(r#"<th scope="row">0.9</th><td>0.750</td>"#),
+        page.contains(r#"<th scope="row">0.9</th><td>0.75</td>"#),
         "{page}"
     );
     assert!(page.contains(r#"<th scope="row">0.99</th><td>NaN</td>"#));
@@ -219,13 +222,80 @@ fn the_versus_page_puts_the_two_answers_side_by_side() {
             count: 7,
         }),
         response_buckets: Some(uploads()),
+        window_responses: vec![0.5, 0.9, 1.2, 1.4, 1.6, 1.8, 2.5],
+        window_responses_complete: true,
+        summary_window_span_seconds: 540.0,
         ..snapshot()
     };
     let page = templates::versus::page(&snapshot).into_string();
     assert!(
-        page.contains(r#"<th scope="row">0.5</th><td>1.400</td><td>1.375</td>"#),
+        page.contains(r#"<th scope="row">0.5</th><td>1.4</td><td>1.375</td><td>1.4</td>"#),
         "{page}"
     );
+}
+
+#[test]
+fn the_versus_page_compares_the_histogram_over_the_summarys_window_not_since_start() {
+    // Since start the histogram saw 100 slow responses (all above 2 s); the window holds only the
+    // last four, all at most 1 s.
+    let since_start = HistogramData {
+        buckets: vec![(1.0, 4), (2.0, 4), (5.0, 104)],
+        sum: 304.0,
+        count: 104,
+    };
+    let snapshot = Snapshot {
+        responses: Some(SummaryData {
+            quantiles: vec![(0.5, 0.6)],
+            sum: 304.0,
+            count: 104,
+        }),
+        response_buckets: Some(since_start),
+        window_responses: vec![0.2, 0.4, 0.6, 0.8],
+        window_responses_complete: true,
+        summary_window_span_seconds: 540.0,
+        ..snapshot()
+    };
+    let page = templates::versus::page(&snapshot).into_string();
+    // Rank 2 of 4 in (0, 1], holding 4: 0 + 1 × 2 / 4 = 0.5; since start it would be 3.3.
+    assert!(
+        page.contains(r#"<th scope="row">0.5</th><td>0.6</td><td>0.5</td><td>0.4</td>"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("The same 4 observations, those of the summary's window (the last 540 s)"),
+        "{page}"
+    );
+}
+
+#[test]
+fn no_page_calls_the_summary_precise_exact_or_configured() {
+    let snapshot = Snapshot {
+        responses: Some(SummaryData {
+            quantiles: vec![(0.5, 0.6)],
+            sum: 1.0,
+            count: 2,
+        }),
+        response_buckets: Some(uploads()),
+        window_responses: vec![0.5, 0.7],
+        ..snapshot()
+    };
+    for page in [
+        templates::summary::page(&snapshot),
+        templates::versus::page(&snapshot),
+        templates::index::page(&snapshot),
+    ] {
+        let page = page.into_string().to_lowercase();
+        for word in [
+            "precise",
+            "exact percentile",
+            "configured error",
+            "accurate",
+        ] {
+            assert!(!page.contains(word), "{word} in {page}");
+        }
+    }
+    let summary = templates::summary::page(&snapshot).into_string();
+    assert!(summary.contains("within 0.8%") && summary.contains("no option changes it"));
 }
 
 #[test]
@@ -260,7 +330,7 @@ fn the_anatomy_page_shows_the_tours_families_first_and_folds_http_and_process() 
         # TYPE tour_clicks_total counter\n\
         tour_clicks_total 17\n";
     let snapshot = Snapshot {
-        exposition: exposition.to_owned(),
+        openmetrics: exposition.to_owned(),
         ..snapshot()
     };
     let page = templates::anatomy::page(&snapshot).into_string();
@@ -284,4 +354,122 @@ fn the_anatomy_page_shows_the_tours_families_first_and_folds_http_and_process() 
     // A fold opens in the browser without any script, and says what it holds.
     assert!(page.contains("<details><summary><code>http_*</code>"));
     assert!(page.contains("<details><summary><code>process_*</code>"));
+}
+
+fn pages_show_numbers_for_people_without_float_noise() {
+    assert_eq!(templates::rounded(21.900000000000002), "21.9");
+    assert_eq!(templates::rounded(0.9 * 100.0), "90");
+    assert_eq!(templates::rounded(0.00123456), "0.00123");
+    assert_eq!(templates::rounded(-5.0), "-5");
+    assert_eq!(templates::rounded(f64::INFINITY), "+Inf");
+    let snapshot = Snapshot {
+        temperature: Some(21.900000000000002),
+        responses: Some(SummaryData {
+            quantiles: vec![(0.9, 0.30000000000000004)],
+            sum: 0.30000000000000004,
+            count: 3,
+        }),
+        ..snapshot()
+    };
+    for page in [
+        templates::index::page(&snapshot),
+        templates::gauge::page(&snapshot),
+        templates::summary::page(&snapshot),
+    ] {
+        let page = page.into_string();
+        assert!(!page.contains("0000000"), "float noise in {page}");
+    }
+    let index = templates::index::page(&snapshot).into_string();
+    assert!(index.contains(r#"<output id="home-temperature" data-live>21.9</output>"#));
+}
+
+#[test]
+fn the_histogram_chart_draws_the_cumulative_buckets_and_explains_the_inf_bar() {
+    let page = templates::histogram::page(&snapshot()).into_string();
+    let chart = page
+        .split("id=\"histogram-chart\"")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
+    // Two uploads up to 1 s, six up to 2 s, seven up to 3 s and in all: the _bucket lines.
+    let bars: Vec<(&str, &str)> = chart
+        .split("<text class=\"count\"")
+        .skip(1)
+        .map(|bar| {
+            let count = bar.split('>').nth(1).unwrap().split('<').next().unwrap();
+            let label = bar
+                .split("text-anchor=\"middle\">")
+                .nth(2)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap();
+            (label, count)
+        })
+        .collect();
+    assert_eq!(bars, [("≤1", "2"), ("≤2", "6"), ("≤3", "7"), ("+Inf", "7")]);
+    assert!(page.contains("cumulative"));
+    assert!(
+        page.contains("a few milliseconds over it"),
+        "why an upload of 1 to 10 s can land in +Inf alone"
+    );
+}
+
+#[test]
+fn the_counter_page_charts_the_rate_it_tells_you_to_graph_and_says_increase_extrapolates() {
+    let rate: Vec<Point> = (0..=20)
+        .map(|i| Point {
+            seconds_ago: 20.0 - i as f64,
+            value: 2.0,
+        })
+        .collect();
+    let page = templates::counter::page(&Snapshot {
+        clicks_rate_1m: rate,
+        ..snapshot()
+    })
+    .into_string();
+    // The query the page says to graph, and a chart of it.
+    assert!(page.contains("<code>rate(tour_clicks_total[1m])</code></pre><p>Clicks per second, averaged over the last minute: the line to graph"));
+    let chart = page
+        .split("id=\"counter-rates-chart\"")
+        .nth(1)
+        .expect("a chart of the rate");
+    assert!(chart
+        .split("</figure>")
+        .next()
+        .unwrap()
+        .contains("polyline"));
+    assert!(page.contains("extrapolates") && page.contains("need not be a whole number"));
+    assert!(!page.contains("How many clicks in the last hour"));
+    assert!(
+        page.contains("10-minute cycle"),
+        "the traffic's cycle, from the snapshot"
+    );
+}
+
+#[test]
+fn the_front_page_says_prometheus_does_not_enforce_the_type() {
+    let page = templates::index::page(&snapshot()).into_string();
+    assert!(!page.contains("decides which questions"), "{page}");
+    assert!(page.contains("rate(tour_temperature_celsius[5m])"));
+    assert!(page.contains("does not enforce it"));
+}
+
+#[test]
+fn the_anatomy_page_explains_what_openmetrics_changes() {
+    let page = templates::anatomy::page(&snapshot()).into_string();
+    for shown in [
+        "<dt><code># TYPE tour_clicks counter</code></dt>",
+        "<dt><code># EOF</code></dt>",
+        "le=&quot;5.0&quot;",
+        "_created",
+    ] {
+        assert!(page.contains(shown), "{shown}");
+    }
+    assert!(
+        !page.contains("<dt><code># TYPE tour_clicks_total counter</code>"),
+        "the older text format"
+    );
 }

@@ -6,9 +6,11 @@
 //!
 //! The Prometheus text format is the default; OpenMetrics (see [`openmetrics`]) when the
 //! `Accept` header ranks it at least as high as plain text, as Prometheus' own scrapes do. The body is
-//! gzipped when `Accept-Encoding` allows it. `?name[]=NAME` (repeatable) keeps only those families,
-//! as the Python client does; a family is named by its own name or by one of its samples' names
-//! (`..._bucket`, `..._count`, a counter's `..._total`).
+//! gzipped when `Accept-Encoding` allows it. `?name[]=NAME` (repeatable) selects: a sample's name
+//! keeps exactly the samples of that name (the Python client's rule: `x_bucket` keeps the buckets,
+//! not `x_sum`); a family's name keeps the whole family (client_golang's rule; for a counter, its
+//! OpenMetrics family name without `_total` too); nothing else matches, so `x_bucket` of a summary,
+//! which has no buckets, selects nothing.
 
 use poem::{
     handler,
@@ -16,7 +18,7 @@ use poem::{
     web::{Compress, CompressionAlgo, Data},
     IntoResponse, Request, Response,
 };
-use prometheus::proto::MetricFamily;
+use prometheus::proto::{MetricFamily, MetricType};
 
 pub mod openmetrics;
 pub mod process;
@@ -27,15 +29,14 @@ use crate::{http::negotiation::quality, http::params::query_pairs, state::AppSta
 /// `GET /metrics`: the exposition of the one registry.
 #[handler]
 pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let families = selected_families(state, req.uri().query().unwrap_or(""));
+    let names = names_asked(req.uri().query().unwrap_or(""));
+    let families = selected_families(state, &names);
     let (content_type, body) = if prefers_openmetrics(req.header(header::ACCEPT).unwrap_or("")) {
-        (
-            openmetrics::CONTENT_TYPE,
-            openmetrics::encode(&families).into_bytes(),
-        )
+        (openmetrics::CONTENT_TYPE, openmetrics::encode(&families))
     } else {
-        (text::CONTENT_TYPE, text::encode(&families).into_bytes())
+        (text::CONTENT_TYPE, text::encode(&families))
     };
+    let body = selected_samples(&body, &names).into_bytes();
     tracing::debug!(content_type, families = families.len(), "exposition");
     let response = Response::builder()
         .status(StatusCode::OK)
@@ -63,21 +64,102 @@ pub fn accepts_gzip(accept_encoding: &str) -> bool {
     quality(accept_encoding, "gzip", &["*"]).is_some_and(|q| q > 0.0)
 }
 
-/// The gathered families that the `name[]` parameters ask for, or all of them when none is given.
-pub fn selected_families(state: &AppState, query: &str) -> Vec<MetricFamily> {
-    let names: Vec<String> = query_pairs(query)
+/// The `name[]` parameters of a query string; none means everything.
+pub fn names_asked(query: &str) -> Vec<String> {
+    query_pairs(query)
         .filter(|(key, _)| key == "name[]")
         .map(|(_, name)| name)
-        .collect();
+        .collect()
+}
+
+/// The gathered families that `names` ask for whole or in part, or all of them when `names` is empty.
+pub fn selected_families(state: &AppState, names: &[String]) -> Vec<MetricFamily> {
     let mut families = state.metrics.registry.gather();
     if !names.is_empty() {
-        families.retain(|family| names.iter().any(|name| names_family(name, family.name())));
+        families.retain(|family| {
+            let asked = |name: String| names.contains(&name);
+            family_names(family).into_iter().any(asked)
+                || sample_names(family).into_iter().any(asked)
+        });
     }
     families
 }
 
-/// True when `name` is `family` or one of the sample names a family of that name exposes; a
-/// counter's OpenMetrics family name (`tour_clicks` for `tour_clicks_total`) counts too.
+/// The names a family goes by: its own, and for a counter the OpenMetrics one without `_total`.
+fn family_names(family: &MetricFamily) -> Vec<String> {
+    let name = family.name();
+    match (family.get_field_type(), name.strip_suffix("_total")) {
+        (MetricType::COUNTER, Some(base)) => vec![name.to_owned(), base.to_owned()],
+        _ => vec![name.to_owned()],
+    }
+}
+
+/// The names of a family's samples, in either format (`_created` is OpenMetrics').
+fn sample_names(family: &MetricFamily) -> Vec<String> {
+    let name = family.name();
+    let with = |suffixes: &[&str]| suffixes.iter().map(|s| format!("{name}{s}")).collect();
+    match family.get_field_type() {
+        MetricType::COUNTER => {
+            let base = name.strip_suffix("_total").unwrap_or(name);
+            vec![name.to_owned(), format!("{base}_created")]
+        }
+        MetricType::GAUGE | MetricType::UNTYPED => vec![name.to_owned()],
+        MetricType::HISTOGRAM => with(&["_bucket", "_sum", "_count", "_created"]),
+        MetricType::SUMMARY => with(&["", "_sum", "_count", "_created"]),
+    }
+}
+
+/// `exposition` (of families [`selected_families`] kept) with only the samples `names` ask for:
+/// every sample of a family asked for by its name, else those whose own name was asked for. The
+/// `#` lines stay, so each family keeps its `# HELP` and `# TYPE`, and OpenMetrics its `# EOF`.
+pub fn selected_samples(exposition: &str, names: &[String]) -> String {
+    if names.is_empty() {
+        return exposition.to_owned();
+    }
+    let asked = |name: &str| names.iter().any(|n| n == name);
+    let mut whole_family = false;
+    let mut kept = String::with_capacity(exposition.len());
+    for line in exposition.lines() {
+        if let Some(declared) = line.strip_prefix("# TYPE ") {
+            let mut words = declared.split(' ');
+            let (family, kind) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+            whole_family =
+                asked(family) || (kind == "counter" && asked(&format!("{family}_total")));
+        }
+        let sample = line.split(['{', ' ']).next().unwrap_or("");
+        if line.starts_with('#') || whole_family || asked(sample) {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
+/// How both text formats spell a float, as client_golang writes it: Go's shortest `%g` (an
+/// exponent below 1e-4 and from 1e6 up), `NaN`, `+Inf` and `-Inf`. OpenMetrics adds `.0` to a
+/// whole number ([`openmetrics`]).
+pub fn float(value: f64) -> String {
+    match value {
+        v if v.is_nan() => return "NaN".to_owned(),
+        f64::INFINITY => return "+Inf".to_owned(),
+        f64::NEG_INFINITY => return "-Inf".to_owned(),
+        _ => {}
+    }
+    let scientific = format!("{value:e}");
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("Rust's {:e} always writes an exponent");
+    let exponent: i32 = exponent.parse().expect("an integer exponent");
+    if !(-4..6).contains(&exponent) {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exponent.abs());
+    }
+    value.to_string()
+}
+
+/// True when a line named `name` belongs to `family`'s block of the exposition: the family's own
+/// name or one of its sample names; a counter's OpenMetrics family name (`tour_clicks` for
+/// `tour_clicks_total`) counts too. The tour's pages pick a family's lines with it.
 pub fn names_family(name: &str, family: &str) -> bool {
     let sample = name
         .strip_prefix(family)

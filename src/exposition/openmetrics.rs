@@ -141,31 +141,17 @@ fn escape(text: &str) -> String {
         .replace('\n', r"\n")
 }
 
-/// A float as OpenMetrics spells it canonically: Go's shortest `%g` (an exponent below 1e-4 and from
-/// 1e6 up), with `.0` added to a whole number, and `NaN`, `+Inf`, `-Inf`. The canonical form is
-/// required for `le` and `quantile`, where one bound must always be one label value; using it for
-/// every float value too keeps floats distinguishable from the integer counts.
+/// A float as OpenMetrics spells it canonically: the spelling the text format uses too
+/// ([`super::float`]: Go's shortest `%g`, `NaN`, `+Inf`, `-Inf`), with `.0` added to a whole
+/// number. The canonical form is required for `le` and `quantile`, where one bound must always be
+/// one label value; using it for every float value too keeps floats distinguishable from the
+/// integer counts.
 fn float(value: f64) -> String {
-    match value {
-        v if v.is_nan() => return "NaN".to_owned(),
-        f64::INFINITY => return "+Inf".to_owned(),
-        f64::NEG_INFINITY => return "-Inf".to_owned(),
-        _ => {}
-    }
-    let scientific = format!("{value:e}");
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .expect("Rust's {:e} always writes an exponent");
-    let exponent: i32 = exponent.parse().expect("an integer exponent");
-    if !(-4..6).contains(&exponent) {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exponent.abs());
-    }
-    let plain = value.to_string();
-    if plain.contains('.') {
-        plain
+    let spelled = super::float(value);
+    if spelled.contains(['.', 'e', 'N', 'I']) {
+        spelled
     } else {
-        plain + ".0"
+        spelled + ".0"
     }
 }
 

@@ -183,34 +183,71 @@ pub fn exact_quantile(values: &[f64], q: f64) -> Option<f64> {
 /// The exact durations of the most recent uploads, kept only to show what a histogram's buckets
 /// blur. A histogram forgets each observation once it is counted into a bucket; that is its
 /// strength (fixed cost, mergeable) and the reason `histogram_quantile` can only estimate. These
-/// values are not in `/metrics`: a real service would not keep them. Cloning shares them.
-#[derive(Debug, Clone, Default)]
+/// values are not in `/metrics`: a real service would not keep them. Each is kept with the moment
+/// it was observed, so a page can take those of a given window (the versus lesson takes the
+/// summary's). Cloning shares them.
+#[derive(Debug, Clone)]
 pub struct KeptObservations {
-    values: Arc<Mutex<VecDeque<f64>>>,
+    capacity: usize,
+    values: Arc<Mutex<VecDeque<(Instant, f64)>>>,
+}
+
+impl Default for KeptObservations {
+    fn default() -> Self {
+        Self::with_capacity(Self::CAPACITY)
+    }
 }
 
 impl KeptObservations {
-    /// How many values are kept; older ones are forgotten, so memory stays bounded.
+    /// How many values are kept by default; older ones are forgotten, so memory stays bounded.
     pub const CAPACITY: usize = 1000;
 
-    /// Keeps `value`, forgetting the oldest when full.
+    /// Keeps at most `capacity` values (24 bytes each).
+    pub fn with_capacity(capacity: usize) -> Self {
+        KeptObservations {
+            capacity: capacity.max(1),
+            values: Arc::default(),
+        }
+    }
+
+    /// How many values are kept at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Keeps `value`, observed now, forgetting the oldest when full.
     pub fn keep(&self, value: f64) {
         let mut values = self
             .values
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        if values.len() == Self::CAPACITY {
+        if values.len() == self.capacity {
             values.pop_front();
         }
-        values.push_back(value);
+        values.push_back((Instant::now(), value));
     }
 
     /// The kept values, oldest first.
     pub fn values(&self) -> Vec<f64> {
+        self.within(Duration::MAX).0
+    }
+
+    /// The kept values observed in the last `age`, oldest first, and whether they are all of that
+    /// span's (false when older ones of it have already been forgotten).
+    pub fn within(&self, age: Duration) -> (Vec<f64>, bool) {
         let values = self
             .values
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
-        values.iter().copied().collect()
+        let now = Instant::now();
+        let inside = |at: &Instant| now.duration_since(*at) <= age;
+        let complete =
+            values.len() < self.capacity || values.front().is_some_and(|(at, _)| !inside(at));
+        let kept = values
+            .iter()
+            .filter(|(at, _)| inside(at))
+            .map(|(_, value)| *value)
+            .collect();
+        (kept, complete)
     }
 }

@@ -29,17 +29,21 @@ pub async fn observe(
     };
     state.metrics.response.observe(seconds);
     state.metrics.response_histogram.observe(seconds);
+    state.kept_responses.keep(seconds);
     Ok(reply::updated(
         req,
         format!("observed {seconds} seconds in tour_response_seconds"),
     ))
 }
 
+/// The simulated response times' median, in seconds.
+pub const MEDIAN_SECONDS: f64 = 0.1;
+/// The spread of their logarithm (its standard deviation): the length of the tail.
+pub const SPREAD: f64 = 0.9;
+
 /// A response time from a log-normal distribution: a median of 100 ms and a long tail (p99 near
 /// 800 ms), so the quantiles sit visibly apart from the mean (about 150 ms).
 pub fn simulated_response_seconds(rng: &mut impl Rng) -> f64 {
-    const MEDIAN_SECONDS: f64 = 0.1;
-    const SPREAD: f64 = 0.9;
     // Box-Muller: two uniform numbers make one standard normal one.
     let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
     let normal = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();

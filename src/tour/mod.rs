@@ -43,6 +43,8 @@ const RATE_RANGE_5M: std::time::Duration = std::time::Duration::from_secs(300);
 pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
     let families = state.metrics.registry.gather();
     let responses = read_summary(&families, "tour_response_seconds");
+    let span = state.metrics.response.window_span();
+    let (window_responses, window_responses_complete) = state.kept_responses.within(span);
     let history = state.history.points();
     let window = History::WINDOW.as_secs_f64();
     let clicks_samples = state.history.clicks_since(History::WINDOW + RATE_RANGE_5M);
@@ -79,7 +81,12 @@ pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
         kept_uploads: state.kept_uploads.values(),
         kept_uploads_capacity: KeptObservations::CAPACITY,
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
+        summary_window_span_seconds: span.as_secs_f64(),
+        window_responses,
+        window_responses_complete,
         exposition: exposition::text::encode(&families),
+        openmetrics: exposition::openmetrics::encode(&families),
+        traffic_cycle_seconds: crate::traffic::CYCLE.as_secs_f64(),
         http_requests: read_series(&families, "http_requests_total"),
     }
 }

@@ -43,8 +43,20 @@ pub struct Snapshot {
     pub history_seconds: f64,
     /// The summary's sliding window, in seconds (`--summary-max-age`).
     pub summary_window_seconds: f64,
+    /// How far back the summary's window reaches now, in seconds (its age buckets rotate, so
+    /// between `--summary-max-age` less one age bucket and all of it).
+    pub summary_window_span_seconds: f64,
+    /// The exact response times observed in that span, oldest first: the same observations the
+    /// summary's quantiles are computed from.
+    pub window_responses: Vec<f64>,
+    /// False when the oldest responses of that span are no longer kept.
+    pub window_responses_complete: bool,
     /// The whole exposition, as `GET /metrics` would answer it now.
     pub exposition: String,
+    /// The same, in OpenMetrics: what Prometheus asks for, and so what it reads.
+    pub openmetrics: String,
+    /// One swell and ebb of `--traffic`'s crowd, in seconds, for the pages that describe its shape.
+    pub traffic_cycle_seconds: f64,
     /// `rate(tour_clicks_total[1m])` and `rate(tour_clicks_total[5m])` over the chart's window,
     /// computed from the tour's own samples.
     pub clicks_rate_1m: Vec<Point>,
