@@ -356,6 +356,7 @@ fn the_anatomy_page_shows_the_tours_families_first_and_folds_http_and_process() 
     assert!(page.contains("<details><summary><code>process_*</code>"));
 }
 
+#[test]
 fn pages_show_numbers_for_people_without_float_noise() {
     assert_eq!(templates::rounded(21.900000000000002), "21.9");
     assert_eq!(templates::rounded(0.9 * 100.0), "90");
