@@ -5,7 +5,8 @@
 //! # Layout
 //! - [`config`]: the command line, checked at start.
 //! - [`state`]: the one `Registry` and a typed handle to every metric; the only place that registers.
-//! - [`server`]: serving on a listener, the background tasks beside it, and the graceful shutdown.
+//! - [`server`]: serving on a listener, the background tasks beside it, bounding what a client may
+//!   hold (connections, time, memory), noticing hang-ups, and the graceful shutdown.
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //! - [`lessons`]: one file per metric type, its lesson and its demo routes: [`lessons::counter`],
 //!   [`lessons::gauge`], [`lessons::histogram`] (the seed's upload), [`lessons::summary`].
