@@ -85,20 +85,27 @@ where
     E: IntoEndpoint,
     E::Endpoint: 'static,
 {
-    let allow = method.as_str().to_owned();
+    let allow = if method == Method::GET {
+        "GET, HEAD".to_owned()
+    } else {
+        method.as_str().to_owned()
+    };
+    let try_with = method.as_str().to_owned();
     poem::RouteMethod::new()
         .method(method, endpoint)
         .map_to_response()
         .catch_error(move |_: MethodNotAllowedError| {
-            let allow = allow.clone();
+            let (allow, try_with) = (allow.clone(), try_with.clone());
             async move {
                 let mut response = plain_text(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    format!("this route answers {allow} only (see Allow); try curl -X {allow}"),
+                    format!("this route answers {allow} only (see Allow); try curl -X {try_with}"),
                 );
                 response.headers_mut().insert(
                     header::ALLOW,
-                    allow.parse().expect("a method is a valid header"),
+                    allow
+                        .parse()
+                        .expect("method names are a valid header value"),
                 );
                 response
             }

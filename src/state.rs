@@ -4,6 +4,8 @@
 //! registered?" always leads here. Nothing uses the `prometheus` crate's global default registry, so
 //! two apps in one test process never see each other's numbers.
 
+use std::sync::{Arc, Mutex};
+
 use prometheus::{
     Counter, CounterVec, Gauge, Histogram, HistogramOpts, HistogramVec, IntGauge, Opts, Registry,
 };
@@ -34,6 +36,9 @@ pub struct AppState {
     pub history: History,
     /// The exact durations of recent uploads, to show what the histogram's buckets blur.
     pub kept_uploads: KeptObservations,
+    /// Held while a demo route checks an update and applies it, so that no other update comes
+    /// between the check (the value stays finite) and the change it allowed.
+    pub updates: Arc<Mutex<()>>,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -59,6 +64,13 @@ pub struct Metrics {
 }
 
 impl AppState {
+    /// Holds [`AppState::updates`]: one demo update checked and applied at a time.
+    pub fn one_update_at_a_time(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.updates
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
     /// Builds the state for `config`, with a fresh registry.
     pub fn new(config: Config) -> Self {
         let metrics = Metrics::new(&config).expect("the tour's metric names and buckets are valid");
@@ -67,6 +79,7 @@ impl AppState {
             metrics,
             history: History::default(),
             kept_uploads: KeptObservations::default(),
+            updates: Arc::default(),
         }
     }
 }
