@@ -70,7 +70,7 @@ pub struct Config {
     pub body_timeout: Duration,
 
     /// Largest request head in bytes (request line and headers): 8192 to 1048576.
-    #[arg(long, env = "TOUR_MAX_HEADER_BYTES", value_name = "N", default_value = "32768", value_parser = clap::value_parser!(u32).range(8192..=1_048_576), allow_hyphen_values = true)]
+    #[arg(long, env = "TOUR_MAX_HEADER_BYTES", value_name = "N", default_value = "16384", value_parser = clap::value_parser!(u32).range(8192..=1_048_576), allow_hyphen_values = true)]
     pub max_header_bytes: u32,
 
     /// Connections open at once, from everyone (at most the open-file limit allows): 1 to 1000000.
@@ -78,7 +78,7 @@ pub struct Config {
     pub max_connections: u32,
 
     /// Connections open at once from one client address (an IPv6 client's /64): 1 to 1000000.
-    #[arg(long, env = "TOUR_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", default_value = "4000", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
+    #[arg(long, env = "TOUR_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", default_value = "2500", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
     pub max_connections_per_client: u32,
 }
 

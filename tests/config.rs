@@ -18,9 +18,9 @@ fn defaults_are_the_contracts() {
     assert_eq!(config.header_timeout.as_secs(), 30);
     assert_eq!(config.idle_timeout.as_secs(), 60);
     assert_eq!(config.body_timeout.as_secs(), 30);
-    assert_eq!(config.max_header_bytes, 32_768);
+    assert_eq!(config.max_header_bytes, 16_384);
     assert_eq!(config.max_connections, 10_000);
-    assert_eq!(config.max_connections_per_client, 4_000);
+    assert_eq!(config.max_connections_per_client, 2_500);
 }
 
 #[test]
