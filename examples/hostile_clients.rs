@@ -61,8 +61,9 @@ async fn main() {
             upload.resize(upload.len() + 60 * 1024, b'x');
             upload
         }
-        "pipelined" => b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 0\r\n\r\n"
-            .repeat(3),
+        "pipelined" => {
+            b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 0\r\n\r\n".repeat(3)
+        }
         other => panic!("unknown mode {other}"),
     };
     let hang_up = mode == "pipelined";
@@ -129,7 +130,8 @@ async fn connection(
             Ok(_) => {
                 // A refusal's answer may be lost to a reset; any close within a second is one too.
                 let after = connected_at.elapsed();
-                let refusal = answer.starts_with(b"HTTP/1.1 429") || answer.starts_with(b"HTTP/1.1 503");
+                let refusal =
+                    answer.starts_with(b"HTTP/1.1 429") || answer.starts_with(b"HTTP/1.1 503");
                 return if refusal || after < Duration::from_secs(1) {
                     Fate::Refused
                 } else {

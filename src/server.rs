@@ -15,7 +15,7 @@
 //!   connection from a slow head: [`connection`] keeps the clock instead.
 //! - memory: a request head is at most `--max-header-bytes` (hyper's read buffer, which also bounds
 //!   how much of a body is buffered), and bytes sent ahead of an answer at most 16 KiB; a stalled
-//!   connection costs a few KiB (docs/performance.md measures it).
+//!   connection costs about 24 KiB, so the caps bound the total (docs/performance.md measures it).
 //! - hang-ups: noticed while a handler runs, whatever the client sent after its request, and the
 //!   request is dropped ([`connection`]).
 //!
