@@ -180,7 +180,7 @@ async fn a_refusal_quotes_the_value_escaped_and_cut_short_on_one_line() {
     assert!(!text.contains('\u{1b}'), "{text:?}");
     let long = "9x".repeat(15_000);
     let text = refused(
-        cli.post(&format!("/summary?value={long}")),
+        cli.post(format!("/summary?value={long}")),
         StatusCode::BAD_REQUEST,
         "is not a number",
     )
@@ -191,7 +191,7 @@ async fn a_refusal_quotes_the_value_escaped_and_cut_short_on_one_line() {
         "{text}"
     );
     let text = refused(
-        cli.post(&format!(
+        cli.post(format!(
             "/counter?{}=1&{}=2",
             "k%0D%0A".repeat(100),
             "k%0D%0A".repeat(100)
