@@ -39,9 +39,11 @@ fn record(id: &str, iters: u64, elapsed: Duration) -> Duration {
     elapsed
 }
 
-fn mean_ns(id: &str) -> f64 {
-    let (total, iters) = MEANS.lock().unwrap()[id];
-    total.as_nanos() as f64 / iters as f64
+/// The mean of `id`'s samples, `None` when a filter (or `--list`) left it unrun.
+fn mean_ns(id: &str) -> Option<f64> {
+    let means = MEANS.lock().unwrap();
+    let (total, iters) = means.get(id)?;
+    Some(total.as_nanos() as f64 / *iters as f64)
 }
 
 /// `iters` observations on one thread.
@@ -116,14 +118,17 @@ fn main() {
     collect(&mut c);
     c.final_summary();
     for threads in ["1 thread", "2 threads"] {
-        let (s, h) = (
+        if let (Some(s), Some(h)) = (
             mean_ns(&format!("summary/{threads}")),
             mean_ns(&format!("histogram/{threads}")),
-        );
-        println!("observe, {threads}: summary {s:.1} ns, histogram {h:.1} ns, ratio {:.2} (target <= 1.5)", s / h);
+        ) {
+            println!("observe, {threads}: summary {s:.1} ns, histogram {h:.1} ns, ratio {:.2} (target <= 1.5)", s / h);
+        }
     }
-    println!(
-        "collect a full window: {:.1} us (target < 100 us)",
-        mean_ns("collect") / 1000.0
-    );
+    if let Some(collect) = mean_ns("collect") {
+        println!(
+            "collect a full window: {:.1} us (target < 100 us)",
+            collect / 1000.0
+        );
+    }
 }

@@ -80,6 +80,10 @@ pub struct Config {
     /// Connections open at once from one client address (an IPv6 client's /64): 1 to 1000000.
     #[arg(long, env = "TOUR_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", default_value = "2500", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
     pub max_connections_per_client: u32,
+
+    /// A Prometheus (`http://HOST:PORT`) whose HTTP API checks the quiz's PromQL answers.
+    #[arg(long, env = "TOUR_PROMETHEUS", value_name = "URL")]
+    pub prometheus: Option<PrometheusUrl>,
 }
 
 impl Default for Config {
@@ -125,6 +129,36 @@ impl FromStr for UploadSeconds {
             ));
         }
         Ok(UploadSeconds(min..=max))
+    }
+}
+
+/// The base address of a Prometheus server, `http://HOST:PORT` with an optional path prefix; its
+/// HTTP API lives under `/api/v1/`. Only plain `http` (the quiz's client speaks no TLS), and only
+/// from the command line: a request never chooses where the tour sends a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrometheusUrl(pub String);
+
+impl FromStr for PrometheusUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let expected = "expected the address of a Prometheus server, like http://localhost:9090";
+        let uri: poem::http::Uri = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{text}' is not a URL; {expected}"))?;
+        match (uri.scheme_str(), uri.authority()) {
+            (Some("http"), Some(authority)) if uri.query().is_none() => {
+                let prefix = uri.path().trim_end_matches('/');
+                Ok(PrometheusUrl(format!("http://{authority}{prefix}")))
+            }
+            (Some("https"), _) => Err(format!(
+                "'{text}': the quiz speaks plain http only; {expected}"
+            )),
+            _ => Err(format!(
+                "'{text}' is not an http:// URL without a query; {expected}"
+            )),
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 //!   hold (connections, time, memory), noticing hang-ups, and the graceful shutdown.
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //! - [`lessons`]: one file per metric type, its lesson and its demo routes: [`lessons::counter`],
-//!   [`lessons::gauge`], [`lessons::histogram`] (the seed's upload), [`lessons::summary`].
+//!   [`lessons::gauge`], [`lessons::histogram`] (the seed's upload), [`lessons::summary`]; and
+//!   [`lessons::labels`], labels and cardinality.
 //! - [`summary`]: the summary type the `prometheus` crate lacks: its public face first, the engine
 //!   ([`summary::bins`], [`summary::window`], [`summary::clock`]) below it.
 //! - [`http`]: what every route shares: [`http::params`], [`http::bad_input`], [`http::reply`],
@@ -17,7 +18,8 @@
 //! - [`exposition`]: `GET /metrics`: [`exposition::text`], [`exposition::openmetrics`], `name[]`,
 //!   gzip, and the [`exposition::process`] collector.
 //! - [`tour`]: the browser tour's pages, each built from a [`tour::snapshot`] and a view in
-//!   [`templates`]; [`tour::history`] keeps the charts' last two minutes.
+//!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::quiz`] is the self-check
+//!   quiz, whose PromQL answers [`tour::query`] runs in the `--prometheus` server.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
@@ -55,6 +57,10 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
             only(Method::POST, lessons::histogram::file_upload),
         )
         .at("/counter", only(Method::POST, lessons::counter::increment))
+        .at(
+            "/counter/restart",
+            only(Method::POST, lessons::counter::restart),
+        )
         .at("/gauge/inc", only(Method::POST, lessons::gauge::inc))
         .at("/gauge/dec", only(Method::POST, lessons::gauge::dec))
         .at("/gauge/set", only(Method::POST, lessons::gauge::set))
@@ -66,6 +72,17 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/tour/summary", only(Method::GET, tour::summary))
         .at("/tour/versus", only(Method::GET, tour::versus))
         .at("/tour/anatomy", only(Method::GET, tour::anatomy))
+        .at("/tour/labels", only(Method::GET, tour::labels_page))
+        .at("/tour/quiz", only(Method::GET, tour::quiz::page))
+        .at(
+            "/quiz/:id",
+            allow(
+                poem::RouteMethod::new()
+                    .get(tour::quiz::ask)
+                    .post(tour::quiz::judge),
+                "GET, HEAD, POST",
+            ),
+        )
         .at("/static/tour.css", only(Method::GET, tour::css))
         .at("/static/tour.js", only(Method::GET, tour::js))
         .catch_error(not_found)
@@ -85,27 +102,41 @@ where
     E: IntoEndpoint,
     E::Endpoint: 'static,
 {
-    let allow = if method == Method::GET {
+    let allow_header = if method == Method::GET {
         "GET, HEAD".to_owned()
     } else {
         method.as_str().to_owned()
     };
-    let try_with = method.as_str().to_owned();
-    poem::RouteMethod::new()
-        .method(method, endpoint)
+    allow(
+        poem::RouteMethod::new().method(method, endpoint),
+        &allow_header,
+    )
+}
+
+/// Answers the methods `routes` has; any other gets 405 with `Allow: {methods}` (a route with `GET`
+/// also answers `HEAD`, so `methods` names both).
+fn allow(routes: poem::RouteMethod, methods: &str) -> impl Endpoint<Output = Response> {
+    let methods = methods.to_owned();
+    routes
         .map_to_response()
         .catch_error(move |_: MethodNotAllowedError| {
-            let (allow, try_with) = (allow.clone(), try_with.clone());
+            let methods = methods.clone();
             async move {
+                let hint = match methods
+                    .split(", ")
+                    .filter(|m| *m != "HEAD")
+                    .collect::<Vec<_>>()[..]
+                {
+                    [one] => format!("; try curl -X {one}"),
+                    _ => String::new(),
+                };
                 let mut response = plain_text(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    format!("this route answers {allow} only (see Allow); try curl -X {try_with}"),
+                    format!("this route answers {methods} only (see Allow){hint}"),
                 );
                 response.headers_mut().insert(
                     header::ALLOW,
-                    allow
-                        .parse()
-                        .expect("method names are a valid header value"),
+                    methods.parse().expect("methods are a valid header"),
                 );
                 response
             }

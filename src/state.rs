@@ -13,7 +13,7 @@ use prometheus::{
 use crate::{
     config::Config,
     exposition::process::ProcessMetrics,
-    lessons::histogram::KeptObservations,
+    lessons::{counter::Created, histogram::KeptObservations},
     summary::{Summary, SummaryOpts},
     tour::history::History,
 };
@@ -51,6 +51,8 @@ pub struct Metrics {
     pub file_uploads_in_progress: IntGauge,
     /// Counter: clicks on the counter demo.
     pub clicks: Counter,
+    /// When `clicks` started counting, OpenMetrics' `tour_clicks_created`; `POST /counter/restart` moves it.
+    pub clicks_created: Created,
     /// Gauge: the gauge demo's temperature.
     pub temperature: Gauge,
     /// Summary: the summary demo's simulated response times, quantiles over a sliding window.
@@ -101,6 +103,7 @@ impl Metrics {
                 "Uploads being simulated right now.",
             )?,
             clicks: Counter::new("tour_clicks_total", "Clicks on the counter demo.")?,
+            clicks_created: Created::now(),
             temperature: Gauge::new("tour_temperature_celsius", "The gauge demo's temperature.")?,
             response: Summary::new(
                 SummaryOpts::new(

@@ -3,7 +3,8 @@
 use maud::{html, Markup};
 
 use super::{
-    action_form, chart, command, family_lines, layout, live_value, promql, section, Snapshot,
+    action_form, chart, command, family_lines, layout, live_value, number, promql, rounded,
+    section, Snapshot,
 };
 
 /// The counter's lesson.
@@ -24,7 +25,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                             (action_form("/counter", "Add", Some(("by", "Add how many (0 or more)", "5"))))
                         }
                     }
-                    (chart::history("counter-chart", "tour_clicks_total over the last two minutes: it only climbs",
+                    (chart::history("counter-chart", "tour_clicks_total over the last two minutes: it only climbs, until a restart",
                         &snapshot.clicks_history, snapshot.history_seconds))
                 }
                 p.small { "The same from a terminal:" }
@@ -43,6 +44,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     code { "by" } ": try it, and read the message." }
                 (command(&format!("curl -X POST '{origin}/counter?by=-1'")))
             }))
+            (section("When the process restarts", restart(snapshot)))
+            (section("The range of rate()", rate_range(snapshot)))
             (section("Its lines in /metrics", family_lines("counter-lines", &snapshot.exposition, "tour_clicks_total")))
             (section("The PromQL you would write", html! {
                 (promql("rate(tour_clicks_total[1m])", "Clicks per second, averaged over the last minute: the line to graph."))
@@ -51,4 +54,51 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             }))
         },
     )
+}
+
+/// A restart: the raw counter falls, while `increase()` and `rate()` carry on.
+fn restart(snapshot: &Snapshot) -> Markup {
+    let origin = &snapshot.origin;
+    html! {
+        p { "A process that restarts starts its counters again at 0. Press the button and watch the chart above: "
+            "the raw value falls. Prometheus sees the fall too, and " code { "rate()" } " and " code { "increase()" }
+            " read it as a restart: they count the value before the fall, then carry on from 0, so they never go negative. "
+            "The restart also moves the counter's created time, the " code { "_created" } " that OpenMetrics carries." }
+        (action_form("/counter/restart", "Restart the counter, as a new process would", None))
+        (command(&format!("curl -X POST {origin}/counter/restart")))
+        dl.facts #counter-restart-facts data-live {
+            dt { "last − first, over the chart's two minutes" }
+            dd { (number(snapshot.clicks_delta)) " (negative after a restart: what a naive difference sees)" }
+            dt { "the increase, a fall read as a restart" }
+            dd { (number(snapshot.clicks_increase)) " (what " code { "increase()" } " counts: never negative)" }
+        }
+        (promql("resets(tour_clicks_total[10m])", "How many times the counter fell in ten minutes: each is a restart."))
+        (promql("increase(tour_clicks_total[10m])", "Clicks in ten minutes, restarts included: never negative."))
+    }
+}
+
+/// The same counter under `rate()`'s `[1m]` and `[5m]`, and the rule of thumb for the range.
+fn rate_range(snapshot: &Snapshot) -> Markup {
+    let now = |points: &[crate::tour::snapshot::Point]| {
+        points.last().map_or("—".to_owned(), |p| rounded(p.value))
+    };
+    html! {
+        p { "The range in brackets is how far back " code { "rate()" } " looks. A short range follows every change "
+            "and jumps; a long one smooths and lags. Here is the same counter under both, computed by the tour the way "
+            code { "rate()" } " does (the increase over the range, a fall read as a restart, per second) from its own "
+            "samples, one a second, without Prometheus' extrapolation to the range's edges:" }
+        dl.facts #counter-rates data-live {
+            dt { code { "rate(tour_clicks_total[1m])" } } dd { (now(&snapshot.clicks_rate_1m)) " clicks a second" }
+            dt { code { "rate(tour_clicks_total[5m])" } } dd { (now(&snapshot.clicks_rate_5m)) " clicks a second" }
+        }
+        (chart::over_time("counter-rates-chart", "rate() of tour_clicks_total under [1m] and [5m], over the last two minutes",
+            &[("[1m]".to_owned(), &snapshot.clicks_rate_1m), ("[5m]".to_owned(), &snapshot.clicks_rate_5m)],
+            snapshot.history_seconds))
+        p { "The rule of thumb: a range of at least four times the scrape interval. " code { "rate()" }
+            " needs two samples inside the range, and four leave room for a scrape that failed. "
+            "Prometheus' default scrape interval is one minute, so "
+            code { "[4m]" } " or more; " code { "docs/prometheus.yml" } " scrapes every 5 seconds, so " code { "[20s]" } " is the shortest there." }
+        (promql("rate(tour_clicks_total[1m])", "Clicks a second over the last minute: follows each swell of the traffic."))
+        (promql("rate(tour_clicks_total[5m])", "The same over five minutes: smoother, and later to notice a change."))
+    }
 }

@@ -10,6 +10,8 @@
 //! - [`counter`], [`gauge`], [`histogram`], [`summary`]: one page per type.
 //! - [`versus`]: the same observations in a histogram and a summary.
 //! - [`anatomy`]: every line of `/metrics`, annotated.
+//! - [`labels`]: labels and cardinality, with `http_requests_total`'s live series.
+//! - [`quiz`]: the self-check quiz, as a page and as plain text.
 
 pub mod anatomy;
 pub mod chart;
@@ -17,6 +19,8 @@ pub mod counter;
 pub mod gauge;
 pub mod histogram;
 pub mod index;
+pub mod labels;
+pub mod quiz;
 pub mod summary;
 pub mod versus;
 
@@ -29,8 +33,19 @@ pub const CSS: &str = include_str!("static/tour.css");
 /// The script that refreshes live values and sends forms in the background, served at `/static/tour.js`.
 pub const JS: &str = include_str!("static/tour.js");
 
-/// The page around every body: the head, the tour's navigation, and a note on how values refresh.
+/// The page around every lesson's body: [`frame`], and at the end the way on to the quiz.
 pub fn layout(title: &str, body: Markup) -> Markup {
+    frame(
+        title,
+        html! {
+            (body)
+            p.onward { a href="/tour/quiz" { "Check yourself: the quiz" } }
+        },
+    )
+}
+
+/// The page around every body: the head, the tour's navigation, and a note on how values refresh.
+pub fn frame(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -54,6 +69,8 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                         a href="/tour/summary" { "Summary" }
                         a href="/tour/versus" { "Histogram vs summary" }
                         a href="/tour/anatomy" { "Anatomy of /metrics" }
+                        a href="/tour/labels" { "Labels" }
+                        a href="/tour/quiz" { "Quiz" }
                         a href="/metrics" { "/metrics" }
                     }
                 }

@@ -19,7 +19,7 @@ use poem::http::Method;
 use serde_json::{json, Value};
 
 /// Every page of the tour, with the name its screenshot is saved under.
-const PAGES: [(&str, &str); 7] = [
+const PAGES: [(&str, &str); 9] = [
     ("index", "/"),
     ("counter", "/tour/counter"),
     ("gauge", "/tour/gauge"),
@@ -27,6 +27,8 @@ const PAGES: [(&str, &str); 7] = [
     ("summary", "/tour/summary"),
     ("versus", "/tour/versus"),
     ("anatomy", "/tour/anatomy"),
+    ("labels", "/tour/labels"),
+    ("quiz", "/tour/quiz"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,6 +62,7 @@ async fn in_chromium_every_page_loads_cleanly_clicks_count_and_curl_changes_appe
 
     let without_script = driver.session(&chromium, Script::Off).await;
     with_javascript_off_a_form_still_counts_through_a_303(&without_script, &server).await;
+    with_javascript_off_the_quiz_shows_its_verdict_after_the_303(&without_script, &server).await;
     without_script.close().await.unwrap();
 }
 
@@ -151,6 +154,53 @@ async fn every_page_loads_with_no_console_error(browser: &Client, server: &TestS
         assert_no_console_error(browser, path).await;
     }
     common::say(&format!("screenshots written to {}", folder.display()));
+}
+
+/// Chooses `letter` for question `id` on the quiz page and presses Check, with no script to help.
+async fn answer_in_the_quiz(browser: &Client, server: &TestServer, id: &str, letter: &str) {
+    browser
+        .goto(&format!("{}/tour/quiz", server.url()))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id(&format!("answer-{id}-{letter}")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(&format!("form[action='/quiz/{id}'] button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn with_javascript_off_the_quiz_shows_its_verdict_after_the_303(
+    browser: &Client,
+    server: &TestServer,
+) {
+    for (letter, verdict, score) in [("c", "correct: ", "1 of "), ("a", "not yet: ", "0 of ")] {
+        answer_in_the_quiz(browser, server, "rate-range", letter).await;
+        // The form posted, the tour answered 303 with the verdict in a cookie, and the browser
+        // loaded the quiz again, showing it under the question.
+        let what = format!("the verdict {verdict}under the question after choosing {letter}");
+        eventually(&what, Duration::from_secs(3), async || {
+            let Ok(shown) = browser.find(Locator::Css("#rate-range .verdict")).await else {
+                return false;
+            };
+            shown
+                .text()
+                .await
+                .is_ok_and(|text| text.starts_with(verdict))
+        })
+        .await;
+        assert_eq!(browser.current_url().await.unwrap().path(), "/tour/quiz");
+        let kept = text(browser, "quiz-score").await;
+        assert!(kept.starts_with(&format!("Your score: {score}")), "{kept}");
+    }
 }
 
 /// Opens `path` and waits until its script has refreshed the live values once, which proves the

@@ -21,6 +21,18 @@ fn defaults_are_the_contracts() {
     assert_eq!(config.max_header_bytes, 16_384);
     assert_eq!(config.max_connections, 10_000);
     assert_eq!(config.max_connections_per_client, 2_500);
+    assert_eq!(config.prometheus, None);
+}
+
+#[test]
+fn prometheus_is_a_plain_http_address_kept_without_its_last_slash() {
+    let config =
+        Config::try_parse_from(["metrics-tour", "--prometheus", "http://localhost:9090/"]).unwrap();
+    assert_eq!(config.prometheus.unwrap().0, "http://localhost:9090");
+    let prefixed =
+        Config::try_parse_from(["metrics-tour", "--prometheus", "http://host:80/prometheus/"])
+            .unwrap();
+    assert_eq!(prefixed.prometheus.unwrap().0, "http://host:80/prometheus");
 }
 
 #[test]
@@ -112,6 +124,12 @@ fn invalid_values_are_refused_with_exit_code_2_naming_the_flag() {
             &["--max-connections-per-client", "-3"],
             "--max-connections-per-client",
         ),
+        (&["--prometheus", "https://localhost:9090"], "--prometheus"),
+        (&["--prometheus", "localhost:9090"], "--prometheus"),
+        (
+            &["--prometheus", "http://localhost:9090/?x=1"],
+            "--prometheus",
+        ),
     ];
     for (args, flag) in cases {
         let (code, stderr) = run(args, &[]);
@@ -155,6 +173,7 @@ fn help_documents_every_flag_and_its_environment_variable() {
             "--max-connections-per-client",
             "TOUR_MAX_CONNECTIONS_PER_CLIENT",
         ),
+        ("--prometheus", "TOUR_PROMETHEUS"),
     ] {
         assert!(
             help.contains(flag) && help.contains(env),

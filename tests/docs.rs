@@ -209,7 +209,8 @@ fn every_promql_block_holds_one_query() {
 }
 
 /// Runs one line of a measurement block in its quick mode: a criterion benchmark once (its `--test`
-/// mode), the load script with one-second runs and 20,000 requests.
+/// mode), the load script with one-second runs and 20,000 requests, the comparison with
+/// client_golang with a few hundred iterations a benchmark.
 fn run_quickly(line: &str) -> Result<(), String> {
     let mut command = Command::new("bash");
     if line.starts_with("cargo bench ") {
@@ -219,6 +220,11 @@ fn run_quickly(line: &str) -> Result<(), String> {
             .args(["-c", line])
             .env("SECONDS_EACH", "1")
             .env("REQUESTS", "20000");
+    } else if line.starts_with("bash benches/go/") {
+        if require_program("go", "golang-go").is_none() {
+            return Ok(());
+        }
+        command.args(["-c", line]).env("QUICK", "1");
     } else {
         return Err(format!("no quick mode is known for `{line}`"));
     }

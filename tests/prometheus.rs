@@ -27,13 +27,22 @@ struct Prometheus {
 }
 
 impl Prometheus {
-    /// Starts Prometheus with `config` and waits until it says it is ready.
+    /// Starts Prometheus with `config` on a free port and waits until it says it is ready.
     async fn start(config: &str) -> Prometheus {
-        let dir = std::env::temp_dir().join(format!("tour-prometheus-{}", std::process::id()));
+        let address = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        Prometheus::start_at(address, config).await
+    }
+
+    /// Starts Prometheus with `config` on `address` (for a tour told where it will be).
+    async fn start_at(address: SocketAddr, config: &str) -> Prometheus {
+        let dir = std::env::temp_dir().join(format!(
+            "tour-prometheus-{}-{}",
+            std::process::id(),
+            address.port()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-        let address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let child = Command::new("prometheus")
             .arg(format!(
                 "--config.file={}",
@@ -319,4 +328,193 @@ async fn prometheus_scrapes_openmetrics_and_every_docs_query_answers() {
             .any(|rule| rule["name"] == "SlowUploads" && rule["health"] == "ok"),
         "{rules:?}"
     );
+}
+
+/// A tour served in this process whose `--prometheus` is a real Prometheus scraping it every second.
+async fn tour_judged_by_prometheus() -> (common::TestServer, Prometheus) {
+    let prometheus_address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let config = metrics_tour::config::Config {
+        prometheus: Some(metrics_tour::config::PrometheusUrl(format!(
+            "http://{prometheus_address}"
+        ))),
+        ..common::fast_config()
+    };
+    let tour = common::TestServer::start(config).await;
+    let scrape = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tour\n    static_configs:\n      - targets: ['{}']\n",
+        tour.address
+    );
+    let prometheus = Prometheus::start_at(prometheus_address, &scrape).await;
+    (tour, prometheus)
+}
+
+/// `POST /quiz/ID` with `answer`, as curl sends it: the status and the verdict.
+async fn answer(tour: &common::TestServer, id: &str, answer: &str) -> (u16, String) {
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("answer", answer)
+        .finish();
+    let reply = tour
+        .request(
+            "POST",
+            &format!("/quiz/{id}"),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        )
+        .await;
+    (reply.status, reply.text())
+}
+
+/// Waits until Prometheus holds `value` as the only result of `query`.
+async fn until_value(prometheus: &Prometheus, deadline: Instant, query: &str, value: f64) {
+    until(deadline, async || {
+        let results = prometheus.query(query).await;
+        match first_value(&results) {
+            Some(found) if found == value && results.len() == 1 => Ok(()),
+            _ => Err(format!("{query}: {results:?}, waiting for {value}")),
+        }
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quiz_judges_queries_in_a_real_prometheus_equivalent_forms_included() {
+    if require_program("prometheus", "prometheus").is_none() {
+        return;
+    }
+    let (tour, prometheus) = tour_judged_by_prometheus().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    until_value(&prometheus, deadline, "tour_clicks_total", 0.0).await;
+    tour.request("POST", "/counter?by=4", &[], b"").await;
+    // Six uploads, as POST /file-upload would observe them, spread over four buckets.
+    for seconds in [0.5, 1.5, 1.6, 1.7, 4.5, 7.2] {
+        tour.state.metrics.file_upload_duration.observe(seconds);
+    }
+    until_value(
+        &prometheus,
+        deadline,
+        "file_upload_duration_seconds_count",
+        6.0,
+    )
+    .await;
+    until_value(&prometheus, deadline, "tour_clicks_total", 4.0).await;
+
+    // (question, the reference's own words, the same in another form, a wrong answer)
+    let cases = [
+        (
+            "query-clicks-rate",
+            "rate(tour_clicks_total[5m])",
+            "rate(tour_clicks_total{job=\"tour\"}[300s])",
+            "tour_clicks_total",
+        ),
+        (
+            "query-upload-buckets",
+            "sum by (le) (rate(file_upload_duration_seconds_bucket[5m]))",
+            "sum(rate(file_upload_duration_seconds_bucket[5m])) by (le)",
+            "sum(rate(file_upload_duration_seconds_bucket[5m]))",
+        ),
+        (
+            "query-upload-p90",
+            "histogram_quantile(0.9, sum by (le) (rate(file_upload_duration_seconds_bucket[5m])))",
+            "histogram_quantile(0.9, sum(rate(file_upload_duration_seconds_bucket[5m])) by (le))",
+            "histogram_quantile(0.5, sum by (le) (rate(file_upload_duration_seconds_bucket[5m])))",
+        ),
+        (
+            "query-requests-by-route",
+            "sum by (route) (rate(http_requests_total[5m]))",
+            "sum(rate(http_requests_total[5m])) by (route)",
+            "sum by (method) (rate(http_requests_total[5m]))",
+        ),
+    ];
+    for (id, reference, equivalent, wrong) in cases {
+        // Until two scrapes are in, the reference has no rate and the tour says it cannot judge yet.
+        let (status, verdict) = until(deadline, async || {
+            let (status, verdict) = answer(&tour, id, reference).await;
+            if status == 503 {
+                Err(verdict)
+            } else {
+                Ok((status, verdict))
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(status, 200, "{id}: {verdict}");
+        assert!(
+            verdict.starts_with("correct: "),
+            "{id}, {reference}: {verdict}"
+        );
+        let (status, verdict) = answer(&tour, id, equivalent).await;
+        assert!(
+            status == 200 && verdict.starts_with("correct: "),
+            "{id}, {equivalent}: {verdict}"
+        );
+        let (status, verdict) = answer(&tour, id, wrong).await;
+        assert!(
+            status == 200 && verdict.starts_with("not yet: "),
+            "{id}, {wrong}: {verdict}"
+        );
+        assert_eq!(verdict.lines().count(), 1, "{verdict}");
+    }
+    let (status, verdict) = answer(&tour, "query-clicks-rate", "rate(tour_clicks_total[5m]").await;
+    assert_eq!(status, 200);
+    assert!(
+        verdict.starts_with("not yet: Prometheus refused the query: "),
+        "{verdict}"
+    );
+
+    // The histogram question's estimate is the one Prometheus computes from the same buckets.
+    let estimate = first_value(
+        &prometheus
+            .query("histogram_quantile(0.5, file_upload_duration_seconds_bucket)")
+            .await,
+    )
+    .expect("Prometheus' estimate");
+    let (_, verdict) = answer(&tour, "histogram-median", &format!("{estimate:.4}")).await;
+    assert!(
+        verdict.starts_with("correct: "),
+        "Prometheus says {estimate}: {verdict}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_restart_the_raw_counter_falls_and_rate_never_goes_negative() {
+    if require_program("prometheus", "prometheus").is_none() {
+        return;
+    }
+    let (tour, prometheus) = tour_judged_by_prometheus().await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    until_value(&prometheus, deadline, "tour_clicks_total", 0.0).await;
+    tour.request("POST", "/counter?by=4", &[], b"").await;
+    until_value(&prometheus, deadline, "tour_clicks_total", 4.0).await;
+
+    let restart = tour.request("POST", "/counter/restart", &[], b"").await;
+    assert_eq!(restart.status, 200, "{}", restart.text());
+    let metrics = tour.request("GET", "/metrics", &[], b"").await.text();
+    assert_eq!(common::sample(&metrics, "tour_clicks_total"), Some(0.0));
+    until_value(&prometheus, deadline, "tour_clicks_total", 0.0).await;
+    tour.request("POST", "/counter?by=3", &[], b"").await;
+    until_value(&prometheus, deadline, "tour_clicks_total", 3.0).await;
+
+    // Prometheus saw the fall, and counted through it: 4 before, 3 after.
+    until_value(&prometheus, deadline, "resets(tour_clicks_total[5m])", 1.0).await;
+    let increase = first_value(&prometheus.query("increase(tour_clicks_total[5m])").await).unwrap();
+    assert!(increase >= 7.0, "increase() across the restart: {increase}");
+    // A naive difference over the same short windows does go negative, once they hold the fall;
+    // rate() over them never does.
+    until(deadline, async || {
+        let naive = prometheus
+            .query("min_over_time(delta(tour_clicks_total[2s])[1m:1s])")
+            .await;
+        match first_value(&naive) {
+            Some(lowest) if lowest < 0.0 => Ok(()),
+            _ => Err(format!("delta() never fell: {naive:?}")),
+        }
+    })
+    .await
+    .unwrap();
+    for range in ["2s", "3s"] {
+        let query = format!("min_over_time(rate(tour_clicks_total[{range}])[1m:1s])");
+        let lowest = first_value(&prometheus.query(&query).await).unwrap();
+        assert!(lowest >= 0.0, "{query}: {lowest}");
+    }
 }

@@ -60,6 +60,14 @@ impl Params {
         Ok(Params(pairs))
     }
 
+    /// `name` as it was sent, decoded; `None` when absent.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
     /// `name` as a finite number, `None` when absent, or a refusal saying what is accepted.
     pub fn number(&self, name: &str) -> Result<Option<f64>, BadInput> {
         let Some((_, raw)) = self.0.iter().find(|(key, _)| key == name) else {

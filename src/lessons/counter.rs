@@ -10,6 +10,14 @@
 //!
 //! **How to make one.** `Counter::new("tour_clicks_total", help)`, registered in [`crate::state`].
 
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
+
 use poem::{handler, web::Data, Body, Request, Response};
 
 use crate::{
@@ -19,6 +27,7 @@ use crate::{
         reply,
     },
     state::AppState,
+    tour::snapshot::Point,
 };
 
 /// `POST /counter[?by=N]`: adds 1, or `N`, to `tour_clicks_total`.
@@ -43,4 +52,129 @@ pub async fn increment(
         req,
         format!("tour_clicks_total is now {}", clicks.get()),
     ))
+}
+
+/// `POST /counter/restart`: the counter demo restarts as its process would: `tour_clicks_total`
+/// back to 0, and `tour_clicks_created` moved to now. Prometheus sees the raw value fall, and
+/// `rate()` and `increase()` read the fall as a reset and carry on.
+#[handler]
+pub async fn restart(
+    req: &Request,
+    body: Body,
+    Data(state): Data<&AppState>,
+) -> Result<Response, BadInput> {
+    Params::read(req, body).await?;
+    state.metrics.clicks.reset();
+    state.metrics.clicks_created.reset();
+    Ok(reply::updated(
+        req,
+        "tour_clicks_total restarted at 0, as a new process starts it; rate() and increase() read the fall as a reset".to_owned(),
+    ))
+}
+
+/// When a counter started counting, in Unix seconds: OpenMetrics' `_created`. A restart moves it,
+/// so a scraper can tell "restarted at 0" from "never counted anything". Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct Created(Arc<AtomicU64>);
+
+impl Created {
+    /// Created now.
+    pub fn now() -> Self {
+        Created(Arc::new(AtomicU64::new(unix_now().to_bits())))
+    }
+
+    /// Moves the created time to now, as a restart does.
+    pub fn reset(&self) {
+        self.0.store(unix_now().to_bits(), Ordering::Relaxed);
+    }
+
+    /// The created time, in Unix seconds.
+    pub fn seconds(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64())
+}
+
+/// How much a counter grew over `points` (oldest first), reading any fall as a restart at 0 and
+/// counting from there, as `increase()` does (without its extrapolation to the range's edges).
+pub fn increase(points: &[Point]) -> f64 {
+    points
+        .windows(2)
+        .map(|pair| {
+            let (before, after) = (pair[0].value, pair[1].value);
+            if after >= before {
+                after - before
+            } else {
+                after
+            }
+        })
+        .sum()
+}
+
+/// `rate(counter[range])` evaluated `at` seconds ago from the tour's own samples: the [`increase`]
+/// of the samples in the range, per second of the time they span; `None` with fewer than two.
+pub fn rate(points: &[Point], at: f64, range: f64) -> Option<f64> {
+    let inside: Vec<Point> = points
+        .iter()
+        .copied()
+        .filter(|p| p.seconds_ago >= at && p.seconds_ago <= at + range)
+        .collect();
+    let span = inside.first()?.seconds_ago - inside.last()?.seconds_ago;
+    (inside.len() >= 2 && span > 0.0).then(|| increase(&inside) / span)
+}
+
+/// [`rate`] over `range` at each sample of the last `window` seconds: the line Prometheus would
+/// graph for `rate(tour_clicks_total[range])`.
+pub fn rate_over_time(points: &[Point], range: f64, window: f64) -> Vec<Point> {
+    points
+        .iter()
+        .filter(|p| p.seconds_ago <= window)
+        .filter_map(|p| {
+            Some(Point {
+                seconds_ago: p.seconds_ago,
+                value: rate(points, p.seconds_ago, range)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn points(values: &[f64]) -> Vec<Point> {
+        let last = values.len() as f64 - 1.0;
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &value)| Point {
+                seconds_ago: last - i as f64,
+                value,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_fall_is_read_as_a_restart_and_counting_carries_on() {
+        // 100 -> 120, restart, 0 -> 3: an increase of 20 + 3, never negative.
+        let clicks = points(&[100.0, 110.0, 120.0, 0.0, 3.0]);
+        assert_eq!(increase(&clicks), 23.0);
+        assert_eq!(rate(&clicks, 0.0, 60.0), Some(23.0 / 4.0));
+    }
+
+    #[test]
+    fn a_short_range_follows_each_step_and_a_long_one_smooths_it() {
+        // Ten quiet seconds, then ten clicks a second for five seconds.
+        let mut values = vec![0.0; 10];
+        values.extend([10.0, 20.0, 30.0, 40.0, 50.0]);
+        let clicks = points(&values);
+        assert_eq!(rate(&clicks, 0.0, 4.0), Some(10.0));
+        assert_eq!(rate(&clicks, 0.0, 14.0), Some(50.0 / 14.0));
+        assert_eq!(rate(&clicks, 20.0, 14.0), None);
+    }
 }

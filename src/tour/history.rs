@@ -48,8 +48,9 @@ pub struct HistoryPoints {
 }
 
 impl History {
-    /// How many points are kept: two minutes at one a second.
-    pub const CAPACITY: usize = 120;
+    /// How many points are kept: seven minutes at one a second, enough for `rate()` over `[5m]`
+    /// across the two minutes a chart shows.
+    pub const CAPACITY: usize = 420;
     /// The span a chart shows.
     pub const WINDOW: Duration = Duration::from_secs(120);
     /// How often the sampler reads the registry.
@@ -84,6 +85,23 @@ impl History {
             temperature,
             quantiles,
         });
+    }
+
+    /// The counter's points of the last `span`, oldest first (up to [`History::CAPACITY`] seconds).
+    pub fn clicks_since(&self, span: Duration) -> Vec<Point> {
+        let now = Instant::now();
+        let samples = self
+            .samples
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        samples
+            .iter()
+            .map(|sample| Point {
+                seconds_ago: now.duration_since(sample.at).as_secs_f64(),
+                value: sample.clicks,
+            })
+            .filter(|point| point.seconds_ago <= span.as_secs_f64())
+            .collect()
     }
 
     /// The points of the last [`History::WINDOW`], oldest first.

@@ -4,8 +4,11 @@
 //! - [`snapshot`]: the plain numbers a view sees, read from one `gather()`.
 //! - [`history`]: the last two minutes of the counter, the gauge and the summary's quantiles,
 //!   sampled once a second by a task started beside the server.
+//! - [`quiz`]: the self-check quiz; [`query`] runs its PromQL answers in the `--prometheus` server.
 
 pub mod history;
+pub mod query;
+pub mod quiz;
 pub mod snapshot;
 
 use maud::Markup;
@@ -23,7 +26,7 @@ use crate::{
     templates,
     tour::{
         history::History,
-        snapshot::{read_histogram, read_scalar, read_summary, Snapshot},
+        snapshot::{read_histogram, read_scalar, read_series, read_summary, Snapshot},
     },
 };
 
@@ -32,12 +35,17 @@ use crate::{
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'";
 
+/// The longer range the counter page compares `rate()` under.
+const RATE_RANGE_5M: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Reads every number a page may show from one `gather()` of the registry, with the history the
 /// sampler has kept. It writes nothing.
-pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
+pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
     let families = state.metrics.registry.gather();
     let responses = read_summary(&families, "tour_response_seconds");
     let history = state.history.points();
+    let window = History::WINDOW.as_secs_f64();
+    let clicks_samples = state.history.clicks_since(History::WINDOW + RATE_RANGE_5M);
     let quantile_history = responses
         .iter()
         .flat_map(|responses| responses.quantiles.iter().map(|(q, _)| *q))
@@ -51,6 +59,19 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         uploads: read_histogram(&families, "file_upload_duration_seconds"),
         responses,
         response_buckets: read_histogram(&families, "tour_response_bucketed_seconds"),
+        clicks_rate_1m: crate::lessons::counter::rate_over_time(&clicks_samples, 60.0, window),
+        clicks_rate_5m: crate::lessons::counter::rate_over_time(
+            &clicks_samples,
+            RATE_RANGE_5M.as_secs_f64(),
+            window,
+        ),
+        clicks_delta: history
+            .clicks
+            .first()
+            .zip(history.clicks.last())
+            .map(|(first, last)| last.value - first.value),
+        clicks_increase: (!history.clicks.is_empty())
+            .then(|| crate::lessons::counter::increase(&history.clicks)),
         clicks_history: history.clicks,
         temperature_history: history.temperature,
         quantile_history,
@@ -59,49 +80,61 @@ pub fn snapshot(state: &AppState, req: &Request) -> Snapshot {
         kept_uploads_capacity: KeptObservations::CAPACITY,
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
         exposition: exposition::text::encode(&families),
+        http_requests: read_series(&families, "http_requests_total"),
     }
 }
 
 /// `GET /`: the four types side by side.
 #[handler]
 pub fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::index::page(&snapshot(state, req)))
+    html(templates::index::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/counter`.
 #[handler]
 pub fn counter(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::counter::page(&snapshot(state, req)))
+    html(templates::counter::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/gauge`.
 #[handler]
 pub fn gauge(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::gauge::page(&snapshot(state, req)))
+    html(templates::gauge::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/histogram`.
 #[handler]
 pub fn histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::histogram::page(&snapshot(state, req)))
+    html(templates::histogram::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/summary`.
 #[handler]
 pub fn summary(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::summary::page(&snapshot(state, req)))
+    html(templates::summary::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/versus`: the same observations in a histogram and a summary.
 #[handler]
 pub fn versus(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::versus::page(&snapshot(state, req)))
+    html(templates::versus::page(&take_snapshot(state, req)))
 }
 
 /// `GET /tour/anatomy`: every line of `/metrics`, annotated.
 #[handler]
 pub fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::anatomy::page(&snapshot(state, req)))
+    html(templates::anatomy::page(&take_snapshot(state, req)))
+}
+
+/// `GET /tour/labels`: one series per label combination, the live series of `http_requests_total`,
+/// and what ten thousand random paths do to them.
+#[handler]
+pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let cardinality = crate::lessons::labels::demonstration().await;
+    html(templates::labels::page(
+        &take_snapshot(state, req),
+        &cardinality,
+    ))
 }
 
 /// `GET /static/tour.css`.
@@ -117,7 +150,7 @@ pub fn js() -> Response {
 }
 
 /// A page, with the policy; never cached, since its values are live.
-fn html(markup: Markup) -> Response {
+pub(crate) fn html(markup: Markup) -> Response {
     Response::builder()
         .status(StatusCode::OK)
         .content_type("text/html; charset=utf-8")

@@ -45,6 +45,33 @@ pub struct Snapshot {
     pub summary_window_seconds: f64,
     /// The whole exposition, as `GET /metrics` would answer it now.
     pub exposition: String,
+    /// `rate(tour_clicks_total[1m])` and `rate(tour_clicks_total[5m])` over the chart's window,
+    /// computed from the tour's own samples.
+    pub clicks_rate_1m: Vec<Point>,
+    pub clicks_rate_5m: Vec<Point>,
+    /// Over the chart's window: the counter's last value minus its first (negative after a
+    /// restart), and its increase reading a fall as a restart (never negative).
+    pub clicks_delta: Option<f64>,
+    pub clicks_increase: Option<f64>,
+    /// Every series of `http_requests_total`, for the labels lesson.
+    pub http_requests: Vec<Series>,
+}
+
+/// One series of a labelled counter or gauge: its label pairs, in the exposition's order, and its value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    pub labels: Vec<(String, String)>,
+    pub value: f64,
+}
+
+impl Series {
+    /// The value of the label `name`, if the series has it.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// A histogram's samples: cumulative counts per finite upper bound, then `_sum` and `_count`.
@@ -80,6 +107,30 @@ pub fn read_scalar(families: &[MetricFamily], name: &str) -> Option<f64> {
         MetricType::GAUGE => Some(metric.get_gauge().value()),
         _ => None,
     }
+}
+
+/// Every series of a counter or gauge family, labelled or not.
+pub fn read_series(families: &[MetricFamily], name: &str) -> Vec<Series> {
+    let Some(family) = family(families, name) else {
+        return Vec::new();
+    };
+    let counter = family.get_field_type() == MetricType::COUNTER;
+    family
+        .get_metric()
+        .iter()
+        .map(|metric| Series {
+            labels: metric
+                .get_label()
+                .iter()
+                .map(|pair| (pair.name().to_owned(), pair.value().to_owned()))
+                .collect(),
+            value: if counter {
+                metric.get_counter().value()
+            } else {
+                metric.get_gauge().value()
+            },
+        })
+        .collect()
 }
 
 /// The samples of an unlabelled histogram.

@@ -62,7 +62,7 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Binds `127.0.0.1:0` and serves the tour there on the current runtime.
+    /// Binds `127.0.0.1:0`, serves the tour there on the current runtime, and returns once it answers.
     pub async fn start(config: Config) -> TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -77,12 +77,17 @@ impl TestServer {
             shutdown_begins,
             std::future::pending(),
         ));
-        TestServer {
+        let server = TestServer {
             address,
             state,
             shutdown: Some(shutdown),
             task,
-        }
+        };
+        // Once it answers, `serve` has started the tasks it runs beside the server (the history
+        // sampler, the traffic), so a test that counts tasks counts from there.
+        let ready = server.request("GET", "/healthz", &[], b"").await;
+        assert_eq!(ready.status, 200, "the test server answers /healthz");
+        server
     }
 
     /// `http://127.0.0.1:PORT`
@@ -137,7 +142,8 @@ impl HttpAnswer {
     }
 }
 
-/// Sends one request with hyper's client over a fresh connection, and reads the whole answer.
+/// Sends one request with hyper's client over a fresh connection (closed after the answer, so no
+/// connection task outlives the call), and reads the whole answer.
 pub async fn http(
     address: SocketAddr,
     method: &str,
@@ -148,7 +154,8 @@ pub async fn http(
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let mut request = hyper::Request::builder()
         .method(method)
-        .uri(format!("http://{address}{target}"));
+        .uri(format!("http://{address}{target}"))
+        .header(hyper::header::CONNECTION, "close");
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
