@@ -24,7 +24,7 @@ pub struct Config {
     )]
     pub listen: SocketAddr,
 
-    /// Range of the simulated upload's duration in seconds, drawn uniformly.
+    /// Range of the simulated upload's duration in seconds, drawn uniformly; 0 to 3600.
     #[arg(
         long,
         env = "TOUR_UPLOAD_SECONDS",
@@ -34,8 +34,8 @@ pub struct Config {
     )]
     pub upload_seconds: UploadSeconds,
 
-    /// Sliding window of the summary's quantiles, in seconds.
-    #[arg(long, env = "TOUR_SUMMARY_MAX_AGE", value_name = "SECONDS", default_value = "600", value_parser = positive_seconds, allow_hyphen_values = true)]
+    /// Sliding window of the summary's quantiles, in seconds: 1 to 604800 (a week).
+    #[arg(long, env = "TOUR_SUMMARY_MAX_AGE", value_name = "SECONDS", default_value = "600", value_parser = summary_window, allow_hyphen_values = true)]
     pub summary_max_age: Duration,
 
     /// How many pieces the summary's window rotates in (each costs 12 KiB).
@@ -56,6 +56,31 @@ pub struct Config {
     #[arg(long, env = "TOUR_TRAFFIC", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0, default_missing_value = "true")]
     pub traffic: bool,
 
+    /// Seconds a request's head (request line and headers) may take from its first byte; 0.1 to 3600.
+    #[arg(long, env = "TOUR_HEADER_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = timeout, allow_hyphen_values = true)]
+    pub header_timeout: Duration,
+
+    /// Seconds a connection may wait with no request in flight before the next one starts
+    /// (keep-alive); 0.1 to 3600.
+    #[arg(long, env = "TOUR_IDLE_TIMEOUT", value_name = "SECONDS", default_value = "60", value_parser = timeout, allow_hyphen_values = true)]
+    pub idle_timeout: Duration,
+
+    /// Seconds a request body may go without a byte arriving before it is cut off (408); 0.1 to 3600.
+    #[arg(long, env = "TOUR_BODY_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = timeout, allow_hyphen_values = true)]
+    pub body_timeout: Duration,
+
+    /// Largest request head in bytes (request line and headers): 8192 to 1048576.
+    #[arg(long, env = "TOUR_MAX_HEADER_BYTES", value_name = "N", default_value = "16384", value_parser = clap::value_parser!(u32).range(8192..=1_048_576), allow_hyphen_values = true)]
+    pub max_header_bytes: u32,
+
+    /// Connections open at once, from everyone (at most the open-file limit allows): 1 to 1000000.
+    #[arg(long, env = "TOUR_MAX_CONNECTIONS", value_name = "N", default_value = "10000", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
+    pub max_connections: u32,
+
+    /// Connections open at once from one client address (an IPv6 client's /64): 1 to 1000000.
+    #[arg(long, env = "TOUR_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", default_value = "2500", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
+    pub max_connections_per_client: u32,
+
     /// A Prometheus (`http://HOST:PORT`) whose HTTP API checks the quiz's PromQL answers.
     #[arg(long, env = "TOUR_PROMETHEUS", value_name = "URL")]
     pub prometheus: Option<PrometheusUrl>,
@@ -68,9 +93,14 @@ impl Default for Config {
     }
 }
 
-/// The simulated upload's duration range, `MIN..MAX` seconds with `0 <= MIN <= MAX`.
+/// The simulated upload's duration range, `MIN..MAX` seconds with `0 <= MIN <= MAX <= 3600`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UploadSeconds(pub RangeInclusive<f64>);
+
+impl UploadSeconds {
+    /// The longest simulated upload: an hour, so the shutdown's grace period stays representable.
+    pub const LONGEST: f64 = 3600.0;
+}
 
 impl FromStr for UploadSeconds {
     type Err = String;
@@ -83,11 +113,12 @@ impl FromStr for UploadSeconds {
                 .trim()
                 .parse()
                 .map_err(|_| format!("'{part}' is not a number; {expected}"))?;
-            if seconds.is_finite() && seconds >= 0.0 {
+            if (0.0..=UploadSeconds::LONGEST).contains(&seconds) {
                 Ok(seconds)
             } else {
                 Err(format!(
-                    "'{part}' must be a finite number of seconds, 0 or more"
+                    "'{part}' must be a number of seconds from 0 to {}",
+                    UploadSeconds::LONGEST
                 ))
             }
         };
@@ -131,16 +162,26 @@ impl FromStr for PrometheusUrl {
     }
 }
 
-fn positive_seconds(text: &str) -> Result<Duration, String> {
+/// `--summary-max-age`: from a second (each of up to 100 age buckets keeps 10 ms or more) to a week.
+fn summary_window(text: &str) -> Result<Duration, String> {
+    seconds_within(text, 1.0, 604_800.0)
+}
+
+/// A connection's timeout: from a tenth of a second to an hour.
+fn timeout(text: &str) -> Result<Duration, String> {
+    seconds_within(text, 0.1, 3600.0)
+}
+
+/// A number of seconds from `min` to `max`; bounds checked before any `Duration` is built, so
+/// nothing can overflow or round to zero later.
+fn seconds_within(text: &str, min: f64, max: f64) -> Result<Duration, String> {
     let seconds: f64 = text
         .trim()
         .parse()
         .map_err(|_| format!("'{text}' is not a number of seconds"))?;
-    if seconds.is_finite() && seconds > 0.0 && seconds <= 1e9 {
+    if (min..=max).contains(&seconds) {
         Ok(Duration::from_secs_f64(seconds))
     } else {
-        Err(format!(
-            "'{text}' must be a finite number of seconds above 0"
-        ))
+        Err(format!("'{text}' must be from {min} to {max} seconds"))
     }
 }

@@ -5,7 +5,8 @@
 //! # Layout
 //! - [`config`]: the command line, checked at start.
 //! - [`state`]: the one `Registry` and a typed handle to every metric; the only place that registers.
-//! - [`server`]: serving on a listener, the background tasks beside it, and the graceful shutdown.
+//! - [`server`]: serving on a listener, the background tasks beside it, bounding what a client may
+//!   hold (connections, time, memory), noticing hang-ups, and the graceful shutdown.
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //! - [`lessons`]: one file per metric type, its lesson and its demo routes: [`lessons::counter`],
 //!   [`lessons::gauge`], [`lessons::histogram`] (the seed's upload), [`lessons::summary`]; and
@@ -79,7 +80,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
                 poem::RouteMethod::new()
                     .get(tour::quiz::ask)
                     .post(tour::quiz::judge),
-                "GET, POST",
+                "GET, HEAD, POST",
             ),
         )
         .at("/static/tour.css", only(Method::GET, tour::css))
@@ -101,14 +102,19 @@ where
     E: IntoEndpoint,
     E::Endpoint: 'static,
 {
-    let allow_header = method.as_str().to_owned();
+    let allow_header = if method == Method::GET {
+        "GET, HEAD".to_owned()
+    } else {
+        method.as_str().to_owned()
+    };
     allow(
         poem::RouteMethod::new().method(method, endpoint),
         &allow_header,
     )
 }
 
-/// Answers the methods `routes` has; any other gets 405 with `Allow: {methods}`.
+/// Answers the methods `routes` has; any other gets 405 with `Allow: {methods}` (a route with `GET`
+/// also answers `HEAD`, so `methods` names both).
 fn allow(routes: poem::RouteMethod, methods: &str) -> impl Endpoint<Output = Response> {
     let methods = methods.to_owned();
     routes
@@ -116,9 +122,13 @@ fn allow(routes: poem::RouteMethod, methods: &str) -> impl Endpoint<Output = Res
         .catch_error(move |_: MethodNotAllowedError| {
             let methods = methods.clone();
             async move {
-                let hint = match methods.split_once(", ") {
-                    None => format!("; try curl -X {methods}"),
-                    Some(_) => String::new(),
+                let hint = match methods
+                    .split(", ")
+                    .filter(|m| *m != "HEAD")
+                    .collect::<Vec<_>>()[..]
+                {
+                    [one] => format!("; try curl -X {one}"),
+                    _ => String::new(),
                 };
                 let mut response = plain_text(
                     StatusCode::METHOD_NOT_ALLOWED,

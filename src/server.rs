@@ -1,24 +1,60 @@
-//! Serving the app on a listener, with a graceful shutdown.
+//! Serving the app on a listener: bounded connections, timeouts, hang-ups, and a graceful shutdown.
 //!
-//! We drive hyper's connections ourselves rather than through `poem::Server` for one reason that
-//! matters to a metrics lesson: when a client hangs up mid-request, hyper's connection ends and drops
-//! the request's future, so `file_uploads_in_progress` goes back down at once. (`poem::Server` keeps
-//! driving an abandoned request to its end.)
+//! We drive hyper's connections ourselves rather than through `poem::Server`, because a metrics
+//! lesson needs what it lacks: when a client hangs up mid-request the request is dropped at once,
+//! so `file_uploads_in_progress` goes back down (`poem::Server` keeps driving an abandoned request).
+//!
+//! What a slow, stalled or hostile client can hold is bounded, so a classroom stays served:
+//! - connections: `--max-connections-per-client` from one address and `--max-connections` in all;
+//!   one over either gets a `429` or `503` and is closed at once, before it costs a task
+//!   ([`admission`]).
+//! - time: a connection with no request in flight is closed `--idle-timeout` after its last answer
+//!   (or its opening), or `--header-timeout` after the first byte of a head that never completes;
+//!   a body that sends no byte for `--body-timeout` is cut off with `408` ([`body`]). hyper's own
+//!   header timeout starts as soon as a connection goes idle, so it cannot tell a kept-alive
+//!   connection from a slow head: [`connection`] keeps the clock instead.
+//! - memory: a request head is at most `--max-header-bytes` (hyper's read buffer, which also bounds
+//!   how much of a body is buffered), and bytes sent ahead of an answer at most 16 KiB; a stalled
+//!   connection costs about 24 KiB, so the caps bound the total (docs/performance.md measures it).
+//! - hang-ups: noticed while a handler runs, whatever the client sent after its request, and the
+//!   request is dropped ([`connection`]).
+//!
+//! On shutdown, connections with no request in flight (idle, or still sending a head) close at
+//! once; requests in flight get a grace period, which a second signal cuts short.
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
+mod admission;
+mod body;
+mod connection;
 
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use hyper::{body::Incoming, Version};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
-    server::{conn::auto, graceful::GracefulShutdown},
+    server::conn::auto,
 };
 use poem::{
     http::uri::Scheme,
     web::{LocalAddr, RemoteAddr},
-    Endpoint, Request,
+    Body, Endpoint, Request,
 };
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::{
+    net::{TcpListener, TcpSocket},
+    sync::{oneshot, watch},
+    time::Instant,
+};
 
-use crate::{app, state::AppState, tour::history::Sampler, traffic::Traffic};
+use crate::{app, config::Config, state::AppState, tour::history::Sampler, traffic::Traffic};
+use admission::Admission;
+use connection::{Timeouts, Watched};
 
 /// Binds `address` with a deep accept queue: a classroom of clients connecting at once (or the load
 /// script's 2,000 uploads) would otherwise overflow the default 1,024 and wait a second to retry.
@@ -33,24 +69,52 @@ pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(4096)
 }
 
+/// How serving ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// Every request in flight finished.
+    Drained,
+    /// This many requests were still running when the grace period ended or a second signal came.
+    CutOff(usize),
+}
+
 /// Serves [`app`] on `listener` until `shutdown` completes, with the tour's history sampler beside
-/// it and the traffic generator when `--traffic` asks for it. Then it stops accepting (new connections are refused) and stops the
-/// generator, lets requests in flight finish for up to the longest upload plus five seconds, and
-/// returns.
+/// it and the traffic generator when `--traffic` asks for it. Then it stops accepting (new connections are refused), stops the
+/// generator, closes the connections with no request in flight, and lets requests in flight finish
+/// for up to the longest upload plus five seconds, or until `stop_now` completes.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
-    let grace = Duration::from_secs_f64(state.config.upload_seconds.0.end() + 5.0);
-    let traffic_wanted = state.config.traffic;
+    stop_now: impl Future<Output = ()>,
+) -> std::io::Result<Stopped> {
+    let config = &state.config;
+    let grace = Duration::from_secs_f64(config.upload_seconds.0.end() + 5.0);
+    let timeouts = Timeouts {
+        idle: config.idle_timeout,
+        header: config.header_timeout,
+    };
+    let body_timeout = config.body_timeout;
+    let admission = Admission::new(
+        config.max_connections_per_client as usize,
+        config.max_connections as usize,
+    );
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .max_buf_size(config.max_header_bytes as usize);
+    builder
+        .http2()
+        .max_header_list_size(config.max_header_bytes);
+    let traffic_wanted = config.traffic;
     // Dropped when serving ends, which stops the task.
     let _sampler = Sampler::start(state.history.clone(), state.metrics.registry.clone());
     let app = Arc::new(app(state));
     let traffic = traffic_wanted.then(|| Traffic::start(app.clone()));
     let local = LocalAddr(listener.local_addr()?.into());
-    let connections = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let requests = Arc::new(AtomicUsize::new(0));
+    // Every connection holds a receiver: `closed()` completes when the last one has ended.
+    let (stopping, stop_seen) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -65,30 +129,185 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let (app, local, remote) = (app.clone(), local.clone(), RemoteAddr(peer.into()));
-        let service = hyper::service::service_fn(move |request| {
-            let (app, local, remote) = (app.clone(), local.clone(), remote.clone());
+        let Some(admitted) = admission.admit(&stream, peer) else {
+            continue; // refused and closed
+        };
+        let watched = Watched::new(stream);
+        let remote = RemoteAddr(peer.into());
+        let (app, local, requests, on_request) = (
+            app.clone(),
+            local.clone(),
+            requests.clone(),
+            watched.clone(),
+        );
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let in_flight = on_request.begin_request(&requests);
+            let http1 = request.version() < Version::HTTP_2;
+            let request = Request::from((request, local.clone(), remote.clone(), Scheme::HTTP));
+            let (request, body_read) = with_body_timeout(request, body_timeout);
+            let (app, connection) = (app.clone(), on_request.clone());
             async move {
-                let request = Request::from((request, local, remote, Scheme::HTTP));
-                Ok::<_, Infallible>(hyper::Response::from(app.get_response(request).await))
+                let _in_flight = in_flight;
+                let answer = app.get_response(request);
+                // HTTP/2 reads its connection all along and resets the streams of one that closes.
+                let response = if http1 {
+                    tokio::select! {
+                        biased;
+                        response = answer => response,
+                        () = async {
+                            let _ = body_read.await;
+                            connection.hung_up().await
+                        } => return Err(HungUp),
+                    }
+                } else {
+                    answer.await
+                };
+                Ok(hyper::Response::from(response))
             }
         });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-        let connection = connections.watch(connection.into_owned());
-        tokio::spawn(connection);
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(watched.clone()), service)
+            .into_owned();
+        let mut stop_seen = stop_seen.clone();
+        tokio::spawn(async move {
+            let _admitted = admitted;
+            tokio::pin!(connection);
+            let mut draining = false;
+            loop {
+                let deadline = watched.deadline(timeouts);
+                tokio::select! {
+                    biased;
+                    ended = connection.as_mut() => {
+                        if let Err(error) = ended {
+                            tracing::debug!(%error, "connection ended");
+                        }
+                        break;
+                    }
+                    _ = stop_seen.wait_for(|stop| *stop), if !draining => {
+                        if watched.is_idle() {
+                            break;
+                        }
+                        connection.as_mut().graceful_shutdown();
+                        draining = true;
+                    }
+                    () = until(deadline) => {
+                        if watched.deadline(timeouts).is_some_and(|at| at <= Instant::now()) {
+                            tracing::debug!(%peer, "closing a connection that timed out");
+                            break;
+                        }
+                    }
+                    () = watched.changed() => {}
+                }
+            }
+        });
     }
     drop(listener);
     if let Some(traffic) = traffic {
         traffic.stop().await;
     }
-    if tokio::time::timeout(grace, connections.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            ?grace,
-            "requests still running after the grace period were cut off"
-        );
+    tracing::info!(
+        requests = requests.load(Ordering::Relaxed),
+        "shutting down: letting requests in flight finish; a second Ctrl-C or SIGTERM stops at once"
+    );
+    stopping.send_replace(true);
+    drop(stop_seen);
+    let cut_off = tokio::select! {
+        () = stopping.closed() => return Ok(Stopped::Drained),
+        () = tokio::time::sleep(grace) => "the grace period ended",
+        () = stop_now => "a second signal came",
+    };
+    let requests = requests.load(Ordering::Relaxed);
+    tracing::warn!(
+        requests,
+        ?grace,
+        "{cut_off}: cutting off the requests still running"
+    );
+    Ok(if requests == 0 {
+        Stopped::Drained
+    } else {
+        Stopped::CutOff(requests)
+    })
+}
+
+/// The error that ends a request whose client hung up: hyper closes the connection and drops the
+/// handler, so its guards (the in-progress gauge) run.
+#[derive(Debug)]
+struct HungUp;
+
+impl std::fmt::Display for HungUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the client hung up")
     }
-    Ok(())
+}
+
+impl std::error::Error for HungUp {}
+
+/// Gives `request`'s body the `--body-timeout`; the receiver completes once hyper reads no more of
+/// it (at once for a request without a body).
+fn with_body_timeout(mut request: Request, timeout: Duration) -> (Request, oneshot::Receiver<()>) {
+    let (finished, body_read) = oneshot::channel();
+    let body = request.take_body();
+    if !body.is_empty() {
+        let body: http_body_util::combinators::BoxBody<_, _> = body.into();
+        let body = body::Progressing::new(body, timeout, finished);
+        request.set_body(Body::from(http_body_util::combinators::BoxBody::new(body)));
+    }
+    (request, body_read)
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Raises this process's open-file limit to the most the system allows (as Go's runtime does), and
+/// lowers `--max-connections` to what fits under it, so that the ceiling turns connections away
+/// before `accept` runs out of descriptors and locks everyone out.
+pub fn fit_to_open_files(config: &mut Config) {
+    // Descriptors kept for the listener, logs, `/proc` reads and the traffic generator.
+    const RESERVED: u64 = 64;
+    let Some(limit) = raise_open_files_limit() else {
+        return;
+    };
+    let fits = limit.saturating_sub(RESERVED).max(1);
+    if u64::from(config.max_connections) > fits {
+        tracing::warn!(
+            open_files = limit,
+            "lowering --max-connections from {} to {fits}, what the open-file limit allows",
+            config.max_connections
+        );
+        config.max_connections = fits as u32;
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn raise_open_files_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return None;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    Some(limit.rlim_cur)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn raise_open_files_limit() -> Option<u64> {
+    None
 }

@@ -4,6 +4,8 @@
 //! registered?" always leads here. Nothing uses the `prometheus` crate's global default registry, so
 //! two apps in one test process never see each other's numbers.
 
+use std::sync::{Arc, Mutex};
+
 use prometheus::{
     Counter, CounterVec, Gauge, Histogram, HistogramOpts, HistogramVec, IntGauge, Opts, Registry,
 };
@@ -40,6 +42,9 @@ pub struct AppState {
     /// The exact response times of the summary's window, for the versus lesson to compare on the
     /// same observations: its window holds about 1,200 under `--traffic`.
     pub kept_responses: KeptObservations,
+    /// Held while a demo route checks an update and applies it, so that no other update comes
+    /// between the check (the value stays finite) and the change it allowed.
+    pub updates: Arc<Mutex<()>>,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -67,6 +72,13 @@ pub struct Metrics {
 }
 
 impl AppState {
+    /// Holds [`AppState::updates`]: one demo update checked and applied at a time.
+    pub fn one_update_at_a_time(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.updates
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
     /// Builds the state for `config`, with a fresh registry.
     pub fn new(config: Config) -> Self {
         let metrics = Metrics::new(&config).expect("the tour's metric names and buckets are valid");
@@ -76,6 +88,7 @@ impl AppState {
             history: History::default(),
             kept_uploads: KeptObservations::default(),
             kept_responses: KeptObservations::with_capacity(KEPT_RESPONSES),
+            updates: Arc::default(),
         }
     }
 }

@@ -15,6 +15,12 @@ fn defaults_are_the_contracts() {
     assert_eq!(config.summary_age_buckets, 5);
     assert_eq!(config.max_upload_bytes, 10_485_760);
     assert!(!config.traffic);
+    assert_eq!(config.header_timeout.as_secs(), 30);
+    assert_eq!(config.idle_timeout.as_secs(), 60);
+    assert_eq!(config.body_timeout.as_secs(), 30);
+    assert_eq!(config.max_header_bytes, 16_384);
+    assert_eq!(config.max_connections, 10_000);
+    assert_eq!(config.max_connections_per_client, 2_500);
     assert_eq!(config.prometheus, None);
 }
 
@@ -44,6 +50,18 @@ fn flags_are_parsed() {
         "--max-upload-bytes",
         "100",
         "--traffic",
+        "--header-timeout",
+        "2.5",
+        "--idle-timeout",
+        "90",
+        "--body-timeout",
+        "0.5",
+        "--max-header-bytes",
+        "8192",
+        "--max-connections",
+        "50",
+        "--max-connections-per-client",
+        "5",
     ])
     .unwrap();
     assert_eq!(config.listen.to_string(), "0.0.0.0:0");
@@ -52,6 +70,12 @@ fn flags_are_parsed() {
     assert_eq!(config.summary_age_buckets, 3);
     assert_eq!(config.max_upload_bytes, 100);
     assert!(config.traffic);
+    assert_eq!(config.header_timeout.as_secs_f64(), 2.5);
+    assert_eq!(config.idle_timeout.as_secs(), 90);
+    assert_eq!(config.body_timeout.as_secs_f64(), 0.5);
+    assert_eq!(config.max_header_bytes, 8192);
+    assert_eq!(config.max_connections, 50);
+    assert_eq!(config.max_connections_per_client, 5);
 }
 
 /// Runs the binary with `args` and `env`, returning its exit code and stderr.
@@ -82,6 +106,24 @@ fn invalid_values_are_refused_with_exit_code_2_naming_the_flag() {
         (&["--summary-age-buckets", "abc"], "--summary-age-buckets"),
         (&["--max-upload-bytes", "-1"], "--max-upload-bytes"),
         (&["--listen", "localhost"], "--listen"),
+        // Finite, yet too large or too small to become a duration or a window.
+        (&["--upload-seconds", "1e20..1e20"], "--upload-seconds"),
+        (&["--upload-seconds", "0..1e300"], "--upload-seconds"),
+        (&["--summary-max-age", "1e-10"], "--summary-max-age"),
+        (&["--summary-max-age", "1e300"], "--summary-max-age"),
+        (&["--header-timeout", "0"], "--header-timeout"),
+        (&["--header-timeout", "1e300"], "--header-timeout"),
+        (&["--idle-timeout", "NaN"], "--idle-timeout"),
+        (&["--idle-timeout", "-1"], "--idle-timeout"),
+        (&["--body-timeout", "inf"], "--body-timeout"),
+        (&["--body-timeout", "0.001"], "--body-timeout"),
+        (&["--max-header-bytes", "100"], "--max-header-bytes"),
+        (&["--max-header-bytes", "99999999999"], "--max-header-bytes"),
+        (&["--max-connections", "0"], "--max-connections"),
+        (
+            &["--max-connections-per-client", "-3"],
+            "--max-connections-per-client",
+        ),
         (&["--prometheus", "https://localhost:9090"], "--prometheus"),
         (&["--prometheus", "localhost:9090"], "--prometheus"),
         (
@@ -122,11 +164,42 @@ fn help_documents_every_flag_and_its_environment_variable() {
         ("--summary-age-buckets", "TOUR_SUMMARY_AGE_BUCKETS"),
         ("--max-upload-bytes", "TOUR_MAX_UPLOAD_BYTES"),
         ("--traffic", "TOUR_TRAFFIC"),
+        ("--header-timeout", "TOUR_HEADER_TIMEOUT"),
+        ("--idle-timeout", "TOUR_IDLE_TIMEOUT"),
+        ("--body-timeout", "TOUR_BODY_TIMEOUT"),
+        ("--max-header-bytes", "TOUR_MAX_HEADER_BYTES"),
+        ("--max-connections", "TOUR_MAX_CONNECTIONS"),
+        (
+            "--max-connections-per-client",
+            "TOUR_MAX_CONNECTIONS_PER_CLIENT",
+        ),
         ("--prometheus", "TOUR_PROMETHEUS"),
     ] {
         assert!(
             help.contains(flag) && help.contains(env),
             "--help lacks {flag} / {env}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_lists_every_flag_of_help() {
+    let output = Command::new(env!("CARGO_BIN_EXE_metrics-tour"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let flags = help
+        .split_whitespace()
+        .filter(|word| word.starts_with("--") && word.len() > 2)
+        .map(|word| word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|flag| !["--help", "--version"].contains(flag));
+    for flag in flags {
+        assert!(
+            readme.contains(&format!("| `{flag}")),
+            "README's flags table lacks {flag}"
         );
     }
 }

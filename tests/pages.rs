@@ -157,11 +157,11 @@ async fn the_anatomy_page_annotates_what_prometheus_reads_the_openmetrics_exposi
 }
 
 #[tokio::test]
-async fn a_tour_page_answers_get_only() {
+async fn a_tour_page_answers_get_and_head_only() {
     let (cli, _) = client();
     let response = cli.post("/tour/counter").send().await;
     response.assert_status(StatusCode::METHOD_NOT_ALLOWED);
-    response.assert_header(header::ALLOW, "GET");
+    response.assert_header(header::ALLOW, "GET, HEAD");
 }
 
 #[tokio::test]

@@ -253,8 +253,8 @@ const REFUSED: &[Refused] = &[
     Refused { method: "GET", target: "/gauge/inc", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
     Refused { method: "GET", target: "/gauge/set?value=3", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
     Refused { method: "GET", target: "/file-upload", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
-    Refused { method: "POST", target: "/metrics", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET only (see Allow); try curl -X GET" },
-    Refused { method: "DELETE", target: "/healthz", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET only (see Allow); try curl -X GET" },
+    Refused { method: "POST", target: "/metrics", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET, HEAD only (see Allow); try curl -X GET" },
+    Refused { method: "DELETE", target: "/healthz", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET, HEAD only (see Allow); try curl -X GET" },
     Refused { method: "POST", target: "/summary?value=NaN", status: StatusCode::BAD_REQUEST, message: "value=NaN is not a finite number: NaN and infinities cannot be recorded; send a plain number like value=2.5" },
     Refused { method: "POST", target: "/summary?value=inf", status: StatusCode::BAD_REQUEST, message: "value=inf is not a finite number: NaN and infinities cannot be recorded; send a plain number like value=2.5" },
     Refused { method: "POST", target: "/summary?value=-0.2", status: StatusCode::BAD_REQUEST, message: "value=-0.2 is negative; a response time is 0 seconds or more" },
@@ -263,7 +263,7 @@ const REFUSED: &[Refused] = &[
     Refused { method: "POST", target: "/counter?by=1,5", status: StatusCode::BAD_REQUEST, message: "by=1,5 is not a number; send a plain number like by=2.5" },
     Refused { method: "GET", target: "/summary", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
     Refused { method: "PUT", target: "/counter?by=2", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers POST only (see Allow); try curl -X POST" },
-    Refused { method: "POST", target: "/healthz", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET only (see Allow); try curl -X GET" },
+    Refused { method: "POST", target: "/healthz", status: StatusCode::METHOD_NOT_ALLOWED, message: "this route answers GET, HEAD only (see Allow); try curl -X GET" },
     Refused { method: "GET", target: "/nope", status: StatusCode::NOT_FOUND, message: "no such route: the tour starts at /, the metrics are at /metrics" },
     Refused { method: "POST", target: "/counter/", status: StatusCode::NOT_FOUND, message: "no such route: the tour starts at /, the metrics are at /metrics" },
 ];
@@ -313,7 +313,7 @@ async fn every_bad_input_is_refused_with_its_message_and_changes_nothing() {
             let read_only = ["/metrics", "/healthz"]
                 .iter()
                 .any(|path| case.target.starts_with(path));
-            let expected = if read_only { "GET" } else { "POST" };
+            let expected = if read_only { "GET, HEAD" } else { "POST" };
             assert_eq!(
                 allow.as_ref().map(|v| v.to_str().unwrap()),
                 Some(expected),

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Load figures for docs/performance.md, all measured in one run on this machine, on loopback only.
-# Run with `bash benches/load/run.sh` (about three minutes). Needs wrk (Debian package `wrk`) and, for
-# the seed comparison, python3 with flask, gunicorn and prometheus_client (pip).
+# Run with `bash benches/load/run.sh` (about six minutes). Needs wrk (Debian package `wrk`) and, for
+# the seed comparison, python3 with flask, gunicorn and prometheus_client (pip). The hostile run at the
+# end opens 21,000 connections from 127.0.0.2 and 127.0.0.3 (Linux routes all of 127/8 to loopback).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=benches/load
 SECONDS_EACH=${SECONDS_EACH:-10}   # length of each wrk run
 REQUESTS=${REQUESTS:-1000000}      # requests before the second memory reading
-TOUR=127.0.0.1:5091 STORM=127.0.0.1:5092 BARE=127.0.0.1:5099 SEED=127.0.0.1:5098
+TOUR=127.0.0.1:5091 STORM=127.0.0.1:5092 HOSTILE=127.0.0.1:5093 BARE=127.0.0.1:5099 SEED=127.0.0.1:5098
+# Quick mode (SECONDS_EACH under 5, as the docs test runs it): a tenth of the crowd, short timeouts.
+if [ "$SECONDS_EACH" -lt 5 ]; then
+  HEADS=300 UPLOADS=200 HANG_UPS=20 LATER=300 HOLD=8 SETTLE=1 TIMEOUTS="--header-timeout 4 --body-timeout 4"
+else
+  HEADS=10500 UPLOADS=2000 HANG_UPS=100 LATER=3000 HOLD=75 SETTLE=5 TIMEOUTS=""
+fi
+# Each attacking process holds up to $HEADS sockets, the tour up to --max-connections.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet --bin metrics-tour --example bare_poem --example upload_storm
+cargo build --release --quiet --bin metrics-tour --example bare_poem --example upload_storm --example hostile_clients
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 target/release/metrics-tour --listen $TOUR --upload-seconds 1..2 2>/dev/null & pids+=($!); tour_pid=$!
@@ -43,6 +52,7 @@ echo "bare poem POST handler: $bare req/s"
 for route in /counter /gauge/inc "/summary?value=0.1"; do
   got=$(rps "http://$TOUR$route")
   echo "POST $route: $got req/s = $(ratio "$got" "$bare")x the bare handler (target >= 0.8x)"
+  [ "$route" = /counter ] && counter_quiet=$got
 done
 
 metrics=$(rps "http://$TOUR/metrics" GET)
@@ -66,3 +76,44 @@ done
 served=$(requests_served)
 after_1m=$(rss_kib $tour_pid)
 echo "resident memory: $after_10k KiB after 10k requests, $after_1m KiB after $served; ratio $(ratio "$after_1m" "$after_10k") (target <= 1.10)"
+
+# Under attack: each attack against a fresh tour with the default bounds (uploads of 60 s, so a
+# hang-up that went unnoticed would show), from other loopback addresses while 127.0.0.1 measures.
+hostile_pid=""
+fresh_tour() {
+  [ -n "$hostile_pid" ] && kill "$hostile_pid" && wait "$hostile_pid" 2>/dev/null || true
+  target/release/metrics-tour --listen $HOSTILE --upload-seconds 60..60 $TIMEOUTS 2>/dev/null & pids+=($!); hostile_pid=$!
+  sleep 1
+  idle_kib=$(rss_kib $hostile_pid)
+}
+attack() { target/release/examples/hostile_clients $HOSTILE "$@"; }
+metric() {
+  curl -s -g "http://$HOSTILE/metrics?name[]=$1" | awk -v name="$1" '$1 == name {print $2}'
+}
+
+fresh_tour
+attack heads $HEADS 127.0.0.2 $HOLD & a=$!
+attack heads $HEADS 127.0.0.3 $HOLD & b=$!
+sleep $SETTLE
+healthz=$(curl -s -o /dev/null -w '%{http_code} in %{time_total} s' --max-time 10 "http://$HOSTILE/healthz" || echo "no answer")
+echo "$((2 * HEADS)) stalled heads from 127.0.0.2 and 127.0.0.3: GET /healthz from 127.0.0.1 answered $healthz (target: within 1 s); resident memory $(rss_kib $hostile_pid) KiB, $idle_kib KiB before (target < 204800)"
+under=$(rps "http://$HOSTILE/counter")
+echo "POST /counter during that attack: $under req/s = $(ratio "$under" "$counter_quiet")x the quiet tour's"
+wait $a $b
+
+fresh_tour
+attack heads $((LATER / 2)) 127.0.0.6 $HOLD & a=$!
+attack heads $((LATER / 2)) 127.0.0.7 $HOLD & b=$!
+sleep $SETTLE
+echo "$LATER stalled heads from 127.0.0.6 and 127.0.0.7: resident memory $(rss_kib $hostile_pid) KiB, $idle_kib KiB before (target < 102400)"
+wait $a $b
+
+fresh_tour
+attack uploads $UPLOADS 127.0.0.4 $HOLD & a=$!
+attack pipelined $HANG_UPS 127.0.0.5 $HOLD
+sleep $SETTLE
+echo "$UPLOADS stalled uploads (10 MB announced, 60 KB sent) and $HANG_UPS clients that pipelined 3 uploads then hung up: resident memory $(rss_kib $hostile_pid) KiB, $idle_kib KiB before; file_uploads_in_progress $(metric file_uploads_in_progress), uploads observed $(metric file_upload_duration_seconds_count) (target 0 and 0)"
+under=$(rps "http://$HOSTILE/counter")
+echo "POST /counter during that attack: $under req/s = $(ratio "$under" "$counter_quiet")x the quiet tour's"
+wait $a
+echo "after the attack: resident memory $(rss_kib $hostile_pid) KiB"

@@ -1,31 +1,61 @@
 //! A route's parameters, from the query string (`curl -X POST '/counter?by=2'`) or from a browser
 //! form's body (`by=2`): both read the same way, so the two ways of poking a metric agree.
+//!
+//! Nothing is guessed: a body is read as a form only when it says it is one
+//! (`application/x-www-form-urlencoded`; media types are case-insensitive), any other body is
+//! refused with 415 rather than ignored, and a parameter given twice (in the query, or in the query
+//! and the form) is refused rather than one copy silently winning.
 
-use poem::{http::header, Body, Request};
+use poem::{error::ReadBodyError, http::header, Body, Request};
 
-use crate::http::bad_input::BadInput;
+use crate::http::bad_input::{shown, BadInput};
 
 /// Largest form body read; the tour's forms send a few bytes.
 const MAX_FORM_BYTES: usize = 4096;
 
-/// The decoded `key=value` pairs a request carries.
+/// The one body type a route with parameters reads.
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// The decoded `key=value` pairs a request carries, each key once.
 pub struct Params(Vec<(String, String)>);
 
 impl Params {
-    /// Reads the query string and, for a form post, the urlencoded body.
+    /// Reads the query string and, for a form post, the urlencoded body; refuses any other body
+    /// (415) and any parameter given twice (400).
     pub async fn read(req: &Request, body: Body) -> Result<Params, BadInput> {
         let mut pairs: Vec<_> = query_pairs(req.uri().query().unwrap_or("")).collect();
-        let is_form = req
+        let media_type = req
             .header(header::CONTENT_TYPE)
-            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-        if is_form {
-            let form = body.into_bytes_limit(MAX_FORM_BYTES).await.map_err(|_| {
-                BadInput::Parameter(format!("a form body is at most {MAX_FORM_BYTES} bytes"))
-            })?;
+            .map(|value| value.split(';').next().unwrap_or("").trim());
+        let is_form = media_type.is_some_and(|media_type| media_type.eq_ignore_ascii_case(FORM));
+        let form = match body.into_bytes_limit(MAX_FORM_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(ReadBodyError::Io(error)) if error.kind() == std::io::ErrorKind::TimedOut => {
+                return Err(BadInput::TimedOut(error.to_string()))
+            }
+            Err(_) if is_form => {
+                return Err(BadInput::Parameter(format!(
+                    "a form body is at most {MAX_FORM_BYTES} bytes"
+                )))
+            }
+            Err(_) => return Err(not_a_form(media_type)),
+        };
+        if !form.is_empty() {
+            if !is_form {
+                return Err(not_a_form(media_type));
+            }
             pairs.extend(
                 form_urlencoded::parse(&form)
                     .map(|(key, value)| (key.into_owned(), value.into_owned())),
             );
+        }
+        for (at, (key, _)) in pairs.iter().enumerate() {
+            if pairs[..at].iter().any(|(earlier, _)| earlier == key) {
+                return Err(BadInput::Parameter(format!(
+                    "{} is given twice; give each parameter once, in the query string or the form, not both",
+                    shown(key)
+                )));
+            }
         }
         Ok(Params(pairs))
     }
@@ -46,10 +76,12 @@ impl Params {
         match raw.trim().parse::<f64>() {
             Ok(number) if number.is_finite() => Ok(Some(number)),
             Ok(_) => Err(BadInput::Parameter(format!(
-                "{name}={raw} is not a finite number: NaN and infinities cannot be recorded; send a plain number like {name}=2.5"
+                "{name}={} is not a finite number: NaN and infinities cannot be recorded; send a plain number like {name}=2.5",
+                shown(raw)
             ))),
             Err(_) => Err(BadInput::Parameter(format!(
-                "{name}={raw} is not a number; send a plain number like {name}=2.5"
+                "{name}={} is not a number; send a plain number like {name}=2.5",
+                shown(raw)
             ))),
         }
     }
@@ -60,11 +92,23 @@ impl Params {
         match self.number("by")? {
             None => Ok(1.0),
             Some(by) if by < 0.0 => Err(BadInput::Parameter(format!(
-                "by={by} is negative; {negative_hint}"
+                "by={} is negative; {negative_hint}",
+                shown(&by.to_string())
             ))),
             Some(by) => Ok(by),
         }
     }
+}
+
+/// The 415 for a body that is not a form, naming what is accepted.
+fn not_a_form(media_type: Option<&str>) -> BadInput {
+    let sent = match media_type {
+        Some(media_type) => format!("a {} body", shown(media_type)),
+        None => "a body without a Content-Type".to_owned(),
+    };
+    BadInput::MediaType(format!(
+        "{sent} is not read here: send parameters in the query string, or as a form body with Content-Type: {FORM}"
+    ))
 }
 
 /// The decoded `key=value` pairs of a query string or form body, in order (`+` is a space,

@@ -29,10 +29,12 @@ pub fn prefers_html(req: &Request) -> bool {
 }
 
 /// The path of the page that sent the form, from `Referer`; never another site, so no open redirect.
+/// Only a plain path on this server is kept: one that could name a host (`//host`, or `/\host`,
+/// which some URL parsers read as `//host`) sends the browser to `/` instead.
 fn back_to(req: &Request) -> String {
     req.header(header::REFERER)
         .and_then(|referer| referer.parse::<Uri>().ok())
         .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()))
-        .filter(|path| path.starts_with('/') && !path.starts_with("//"))
+        .filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
         .unwrap_or_else(|| "/".to_owned())
 }

@@ -21,7 +21,11 @@ use std::{
 use poem::{handler, web::Data, Body, Request, Response};
 
 use crate::{
-    http::{bad_input::BadInput, params::Params, reply},
+    http::{
+        bad_input::{stays_finite, BadInput},
+        params::Params,
+        reply,
+    },
     state::AppState,
     tour::snapshot::Point,
 };
@@ -37,6 +41,12 @@ pub async fn increment(
         .await?
         .increment("a counter only goes up: to go down, use a gauge (POST /gauge/dec)")?;
     let clicks = &state.metrics.clicks;
+    let _one_at_a_time = state.one_update_at_a_time();
+    stays_finite(
+        "tour_clicks_total",
+        clicks.get() + by,
+        &format!("by={by:e}"),
+    )?;
     clicks.inc_by(by);
     Ok(reply::updated(
         req,

@@ -15,7 +15,11 @@ use poem::{handler, web::Data, Body, Request, Response};
 use prometheus::IntGauge;
 
 use crate::{
-    http::{bad_input::BadInput, params::Params, reply},
+    http::{
+        bad_input::{stays_finite, BadInput},
+        params::Params,
+        reply,
+    },
     state::AppState,
 };
 
@@ -29,7 +33,14 @@ pub async fn inc(
     let by = Params::read(req, body)
         .await?
         .increment("to lower the gauge, use POST /gauge/dec with a positive by")?;
-    state.metrics.temperature.add(by);
+    let temperature = &state.metrics.temperature;
+    let _one_at_a_time = state.one_update_at_a_time();
+    stays_finite(
+        "tour_temperature_celsius",
+        temperature.get() + by,
+        &format!("by={by:e}"),
+    )?;
+    temperature.add(by);
     Ok(answer(req, state))
 }
 
@@ -43,7 +54,14 @@ pub async fn dec(
     let by = Params::read(req, body)
         .await?
         .increment("to raise the gauge, use POST /gauge/inc with a positive by")?;
-    state.metrics.temperature.sub(by);
+    let temperature = &state.metrics.temperature;
+    let _one_at_a_time = state.one_update_at_a_time();
+    stays_finite(
+        "tour_temperature_celsius",
+        temperature.get() - by,
+        &format!("by={by:e}"),
+    )?;
+    temperature.sub(by);
     Ok(answer(req, state))
 }
 

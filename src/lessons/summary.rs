@@ -7,7 +7,11 @@ use poem::{handler, web::Data, Body, Request, Response};
 use rand::Rng;
 
 use crate::{
-    http::{bad_input::BadInput, params::Params, reply},
+    http::{
+        bad_input::{shown, stays_finite, BadInput},
+        params::Params,
+        reply,
+    },
     state::AppState,
 };
 
@@ -21,14 +25,28 @@ pub async fn observe(
     let seconds = match Params::read(req, body).await?.number("value")? {
         Some(value) if value < 0.0 => {
             return Err(BadInput::Parameter(format!(
-                "value={value} is negative; a response time is 0 seconds or more"
+                "value={} is negative; a response time is 0 seconds or more",
+                shown(&value.to_string())
             )))
         }
         Some(value) => value,
         None => simulated_response_seconds(&mut rand::rng()),
     };
-    state.metrics.response.observe(seconds);
-    state.metrics.response_histogram.observe(seconds);
+    let metrics = &state.metrics;
+    let _one_at_a_time = state.one_update_at_a_time();
+    let update = format!("value={seconds:e}");
+    stays_finite(
+        "tour_response_seconds_sum",
+        metrics.response.sum() + seconds,
+        &update,
+    )?;
+    stays_finite(
+        "tour_response_bucketed_seconds_sum",
+        metrics.response_histogram.get_sample_sum() + seconds,
+        &update,
+    )?;
+    metrics.response.observe(seconds);
+    metrics.response_histogram.observe(seconds);
     state.kept_responses.keep(seconds);
     Ok(reply::updated(
         req,

@@ -72,7 +72,7 @@ pub struct TestServer {
     pub address: SocketAddr,
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
-    pub task: JoinHandle<std::io::Result<()>>,
+    pub task: JoinHandle<std::io::Result<metrics_tour::server::Stopped>>,
 }
 
 impl TestServer {
@@ -82,9 +82,15 @@ impl TestServer {
         let address = listener.local_addr().unwrap();
         let state = AppState::new(config);
         let (shutdown, stopped) = oneshot::channel();
-        let task = tokio::spawn(metrics_tour::serve(listener, state.clone(), async {
+        let shutdown_begins = async {
             let _ = stopped.await;
-        }));
+        };
+        let task = tokio::spawn(metrics_tour::serve(
+            listener,
+            state.clone(),
+            shutdown_begins,
+            std::future::pending(),
+        ));
         let server = TestServer {
             address,
             state,
@@ -115,7 +121,7 @@ impl TestServer {
     }
 
     /// Begins a graceful shutdown and waits for the server to return.
-    pub async fn stop(mut self) -> std::io::Result<()> {
+    pub async fn stop(mut self) -> std::io::Result<metrics_tour::server::Stopped> {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }

@@ -72,6 +72,16 @@ impl Tour {
         }
     }
 
+    /// The process id, to send it signals.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// How the process exited, once it has.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
     /// Everything the process has written to stderr so far.
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()

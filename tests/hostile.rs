@@ -1,0 +1,457 @@
+//! Under hostile load: stalled heads, stalled bodies and idle connections are closed by their
+//! timeouts, a few addresses cannot take every connection, a client that hangs up is noticed
+//! whatever it sent after its request, and shutdown neither waits for heads nor ignores a second
+//! signal. Tokio's paused clock runs the timeouts in no real time; every loop is bounded.
+
+mod common;
+
+use std::{
+    net::SocketAddr,
+    process::Command,
+    time::{Duration, Instant as WallClock},
+};
+
+use common::{fast_config, process::Tour, TestServer};
+use metrics_tour::{config::Config, server::Stopped};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpSocket, TcpStream},
+    time::Instant,
+};
+
+/// A configuration with short, distinct timeouts: a head 5 s, idle 20 s, a body's silence 10 s.
+fn timeouts() -> Config {
+    Config {
+        header_timeout: Duration::from_secs(5),
+        idle_timeout: Duration::from_secs(20),
+        body_timeout: Duration::from_secs(10),
+        ..fast_config()
+    }
+}
+
+/// A connection to `server` from the loopback address `from` (127.0.0.1, 127.0.0.2, ...).
+async fn connect_from(from: &str, server: SocketAddr) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    socket.connect(server).await.unwrap()
+}
+
+/// Reads until the server closes the connection; what it sent, and when it closed.
+async fn until_closed(stream: &mut TcpStream) -> (String, Instant) {
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(600), stream.read_to_end(&mut answer))
+        .await
+        .expect("the server never closed the connection");
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        Instant::now(),
+    )
+}
+
+const HALF_A_HEAD: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: tour\r\nX-Slow: ";
+
+#[tokio::test(start_paused = true)]
+async fn three_hundred_stalled_heads_do_not_stop_another_client_and_are_closed_by_the_header_timeout(
+) {
+    let server = TestServer::start(timeouts()).await;
+    let started = Instant::now();
+    let mut stalled = Vec::new();
+    for _ in 0..300 {
+        let mut stream = TcpStream::connect(server.address).await.unwrap();
+        stream.write_all(HALF_A_HEAD).await.unwrap();
+        stalled.push(stream);
+    }
+    let answer = server.request("GET", "/healthz", &[], b"").await;
+    assert_eq!(answer.status, 200);
+    for stream in &mut stalled {
+        let (answer, closed) = until_closed(stream).await;
+        assert_eq!(answer, "", "a stalled head gets no answer");
+        let after = closed - started;
+        assert!(
+            after >= Duration::from_secs(5) && after < Duration::from_secs(20),
+            "closed after {after:?}, not by the 5 s header timeout"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_kept_alive_connection_is_closed_by_the_idle_timeout_not_the_header_timeout() {
+    let server = TestServer::start(timeouts()).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: tour\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0; 1024];
+    let read = stream.read(&mut answer).await.unwrap();
+    assert!(answer[..read].starts_with(b"HTTP/1.1 200"));
+    let answered = Instant::now();
+    let (_, closed) = until_closed(&mut stream).await;
+    let idle = closed - answered;
+    assert!(
+        idle >= Duration::from_secs(20) && idle < Duration::from_secs(21),
+        "closed after {idle:?} idle, not by the 20 s idle timeout"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_head_sent_a_byte_every_two_seconds_is_closed_by_the_header_timeout() {
+    let server = TestServer::start(timeouts()).await;
+    let (mut reader, mut writer) = TcpStream::connect(server.address)
+        .await
+        .unwrap()
+        .into_split();
+    let started = Instant::now();
+    let trickle = tokio::spawn(async move {
+        for byte in HALF_A_HEAD.iter().cycle().take(30) {
+            if writer.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = reader.read_to_end(&mut answer).await;
+    let closed = started.elapsed();
+    assert!(
+        closed >= Duration::from_secs(5) && closed < Duration::from_secs(7),
+        "closed after {closed:?}, not by the 5 s header timeout"
+    );
+    trickle.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_that_stops_arriving_is_cut_off_by_the_body_timeout() {
+    let server = TestServer::start(timeouts()).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    stream
+        .write_all(b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 100000\r\n\r\nthe first bytes")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (answer, closed) = until_closed(&mut stream).await;
+    let silent = closed - started;
+    assert!(
+        silent >= Duration::from_secs(10) && silent < Duration::from_secs(11),
+        "cut off after {silent:?}, not by the 10 s body timeout"
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 408 Request Timeout"),
+        "{answer}"
+    );
+    assert!(answer.contains("--body-timeout"), "{answer}");
+    assert_eq!(
+        server.state.metrics.file_upload_duration.get_sample_count(),
+        0
+    );
+}
+
+/// Sends `requests` in one write, then hangs up: closes (FIN) or, with `reset`, resets (RST).
+async fn pipeline_then_hang_up(server: &TestServer, requests: &[u8], reset: bool) {
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    stream.write_all(requests).await.unwrap();
+    let in_progress = &server.state.metrics.file_uploads_in_progress;
+    common::eventually(
+        "the upload in progress",
+        Duration::from_secs(5),
+        async || in_progress.get() == 1,
+    )
+    .await;
+    if reset {
+        socket2::SockRef::from(&stream)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+    }
+    drop(stream);
+}
+
+const THREE_UPLOADS: &[u8] =
+    b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 0\r\n\r\n\
+POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 0\r\n\r\n\
+POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 0\r\n\r\n";
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_pipelined_uploads_then_hung_up_lowers_the_gauge_and_observes_nothing() {
+    let config = Config {
+        upload_seconds: "100..100".parse().unwrap(),
+        ..timeouts()
+    };
+    let server = TestServer::start(config).await;
+    let metrics = &server.state.metrics;
+    for reset in [false, true] {
+        pipeline_then_hang_up(&server, THREE_UPLOADS, reset).await;
+        let noticed = Instant::now();
+        common::eventually(
+            "the gauge back at 0",
+            Duration::from_secs(500),
+            async || metrics.file_uploads_in_progress.get() == 0,
+        )
+        .await;
+        assert!(
+            noticed.elapsed() < Duration::from_secs(1),
+            "the hang-up was noticed only after {:?}, when the upload ended",
+            noticed.elapsed()
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    assert_eq!(metrics.file_upload_duration.get_sample_count(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_sending_a_body_behind_its_request_then_hanging_up_is_noticed_too() {
+    let config = Config {
+        upload_seconds: "100..100".parse().unwrap(),
+        ..timeouts()
+    };
+    let server = TestServer::start(config).await;
+    let mut requests =
+        b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 5\r\n\r\nabcde".to_vec();
+    requests.extend_from_slice(
+        b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 10000\r\n\r\n",
+    );
+    requests.extend(std::iter::repeat_n(b'x', 10_000));
+    pipeline_then_hang_up(&server, &requests, false).await;
+    let in_progress = &server.state.metrics.file_uploads_in_progress;
+    common::eventually(
+        "the gauge back at 0",
+        Duration::from_millis(500),
+        async || in_progress.get() == 0,
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_sending_more_than_16_kib_ahead_of_its_answer_is_cut_off() {
+    let config = Config {
+        upload_seconds: "100..100".parse().unwrap(),
+        ..timeouts()
+    };
+    let server = TestServer::start(config).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    stream.write_all(&THREE_UPLOADS[..62]).await.unwrap();
+    let in_progress = &server.state.metrics.file_uploads_in_progress;
+    common::eventually(
+        "the upload in progress",
+        Duration::from_secs(5),
+        async || in_progress.get() == 1,
+    )
+    .await;
+    let flood = [b'x'; 4096];
+    let mut sent = 0;
+    while sent < 64 * 1024 && stream.write_all(&flood).await.is_ok() {
+        sent += flood.len();
+    }
+    common::eventually(
+        "the gauge back at 0",
+        Duration::from_millis(500),
+        async || in_progress.get() == 0,
+    )
+    .await;
+    let (answer, _) = until_closed(&mut stream).await;
+    assert_eq!(answer, "");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_stays_gets_every_pipelined_answer_in_order() {
+    let server = TestServer::start(timeouts()).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let mut requests = THREE_UPLOADS.to_vec();
+    requests.extend_from_slice(
+        b"POST /counter?by=5 HTTP/1.1\r\nHost: tour\r\nConnection: close\r\n\r\n",
+    );
+    stream.write_all(&requests).await.unwrap();
+    let (answers, _) = until_closed(&mut stream).await;
+    assert_eq!(answers.matches("HTTP/1.1 200 OK").count(), 4, "{answers}");
+    assert_eq!(answers.matches("File upload took").count(), 3, "{answers}");
+    assert!(
+        answers.ends_with("tour_clicks_total is now 5\n"),
+        "{answers}"
+    );
+}
+
+/// What the server answers a new connection from `from` within a second: a refusal comes at once,
+/// an admitted connection is held (its stream returned) and says nothing.
+async fn knock(from: &str, server: SocketAddr) -> Result<String, TcpStream> {
+    let mut stream = connect_from(from, server).await;
+    let mut answer = Vec::new();
+    match tokio::time::timeout(Duration::from_secs(1), stream.read_to_end(&mut answer)).await {
+        Ok(_) => Ok(String::from_utf8_lossy(&answer).into_owned()),
+        Err(_) => Err(stream),
+    }
+}
+
+#[tokio::test]
+async fn a_client_address_over_its_cap_is_refused_at_once_and_others_are_still_served() {
+    let config = Config {
+        max_connections_per_client: 10,
+        max_connections: 15,
+        ..fast_config()
+    };
+    let server = TestServer::start(config).await;
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        let mut stream = connect_from("127.0.0.2", server.address).await;
+        stream.write_all(HALF_A_HEAD).await.unwrap();
+        held.push(stream);
+    }
+    // Accepted in order, so the eleventh comes after the ten are counted.
+    let answer = knock("127.0.0.2", server.address).await.expect("a refusal");
+    assert!(
+        answer.starts_with("HTTP/1.1 429 Too Many Requests"),
+        "{answer}"
+    );
+    assert!(answer.contains("--max-connections-per-client"), "{answer}");
+
+    // Another address is served, up to the ceiling of 15 in all.
+    let answer = common::http(server.address, "GET", "/healthz", &[], b"").await;
+    assert_eq!(answer.status, 200);
+    let mut refused = None;
+    for _ in 0..10 {
+        match knock("127.0.0.3", server.address).await {
+            Ok(answer) => {
+                refused = Some(answer);
+                break;
+            }
+            Err(admitted) => held.push(admitted),
+        }
+    }
+    let answer = refused.expect("the ceiling was never reached");
+    assert!(
+        answer.starts_with("HTTP/1.1 503 Service Unavailable"),
+        "{answer}"
+    );
+    assert!(answer.contains("--max-connections"), "{answer}");
+    assert_eq!(held.len(), 15);
+
+    // Places are freed when connections close.
+    drop(held);
+    common::eventually("served again", Duration::from_secs(10), async || {
+        let mut probe = connect_from("127.0.0.2", server.address).await;
+        probe
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: tour\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let (answer, _) = until_closed(&mut probe).await;
+        answer.starts_with("HTTP/1.1 200")
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_closes_connections_still_sending_their_head_without_waiting_the_grace_period() {
+    let server = TestServer::start(timeouts()).await;
+    let mut stalled = TcpStream::connect(server.address).await.unwrap();
+    stalled.write_all(HALF_A_HEAD).await.unwrap();
+    let mut idle = TcpStream::connect(server.address).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: tour\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0; 1024];
+    assert!(idle.read(&mut answer).await.unwrap() > 0);
+    let started = Instant::now();
+    assert_eq!(server.stop().await.unwrap(), Stopped::Drained);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "shutdown waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(until_closed(&mut stalled).await.0, "");
+    assert_eq!(until_closed(&mut idle).await.0, "");
+}
+
+/// Sends SIGTERM to the tour's process.
+fn terminate(tour: &Tour) {
+    let status = Command::new("kill")
+        .args(["-TERM", &tour.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn a_second_signal_stops_at_once_and_says_what_it_cut_off() {
+    let mut tour =
+        Tour::spawn(&["--listen", "127.0.0.1:0", "--upload-seconds", "300..300"].map(String::from));
+    let address = tour.address;
+    let upload = tokio::spawn(async move {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .unwrap();
+        until_closed(&mut stream).await.0
+    });
+    common::eventually(
+        "the upload in progress",
+        Duration::from_secs(10),
+        async || {
+            let text = common::http(
+                address,
+                "GET",
+                "/metrics?name[]=file_uploads_in_progress",
+                &[],
+                b"",
+            )
+            .await
+            .text();
+            common::sample(&text, "file_uploads_in_progress") == Some(1.0)
+        },
+    )
+    .await;
+    terminate(&tour);
+    common::eventually("the shutdown begun", Duration::from_secs(10), async || {
+        tour.log().contains("shutting down")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        tour.exit_status().is_none(),
+        "the first signal waits for the upload"
+    );
+
+    let second = WallClock::now();
+    terminate(&tour);
+    let status = loop {
+        if let Some(status) = tour.exit_status() {
+            break status;
+        }
+        assert!(
+            second.elapsed() < Duration::from_secs(10),
+            "still running after a second SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(1));
+    let log = tour.log();
+    assert!(log.contains("a second signal came"), "{log}");
+    assert!(log.contains("requests=1"), "{log}");
+    assert_eq!(
+        upload.await.unwrap(),
+        "",
+        "the cut-off upload gets no answer"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_with_only_a_stalled_head_open_exits_at_once_and_cuts_nothing_off() {
+    let mut tour =
+        Tour::spawn(&["--listen", "127.0.0.1:0", "--upload-seconds", "30..30"].map(String::from));
+    let mut stalled = TcpStream::connect(tour.address).await.unwrap();
+    stalled.write_all(HALF_A_HEAD).await.unwrap();
+    let answer = common::http(tour.address, "GET", "/healthz", &[], b"").await;
+    assert_eq!(answer.status, 200);
+    let signalled = WallClock::now();
+    terminate(&tour);
+    let status = loop {
+        if let Some(status) = tour.exit_status() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(15),
+            "a stalled head held the shutdown (its grace period is 35 s)"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(status.code(), Some(0), "{}", tour.log());
+    assert!(!tour.log().contains("cutting off"), "{}", tour.log());
+}
