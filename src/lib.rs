@@ -27,6 +27,7 @@ pub mod config;
 pub mod exposition;
 pub mod http;
 pub mod lessons;
+pub mod native_histogram;
 pub mod server;
 pub mod state;
 pub mod summary;
