@@ -10,6 +10,9 @@
 //! as the Python client does; a family is named by its own name or by one of its samples' names
 //! (`..._bucket`, `..._count`, a counter's `..._total`).
 
+pub mod extras;
+pub mod protobuf;
+
 use poem::{
     handler,
     http::{header, StatusCode},
