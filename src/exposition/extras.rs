@@ -8,6 +8,8 @@
 //! have extras: their one series is the only one whose creation and latest update we know.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 
 use crate::native_histogram::NativeSnapshot;
 
@@ -51,5 +53,83 @@ impl Extras {
     /// The native buckets of `family`, when it is a native histogram.
     pub fn native(&self, family: &str) -> Option<&NativeSnapshot> {
         self.native.get(family)
+    }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64())
+}
+
+/// When a counter started counting, in Unix seconds: OpenMetrics' `_created`. A restart moves it,
+/// so a scraper can tell "restarted at 0" from "never counted anything". Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct Created(Arc<AtomicU64>);
+
+impl Created {
+    /// Created now.
+    pub fn now() -> Self {
+        Created(Arc::new(AtomicU64::new(unix_now().to_bits())))
+    }
+
+    /// Moves the created time to now, as a restart does.
+    pub fn reset(&self) {
+        self.0.store(unix_now().to_bits(), Relaxed);
+    }
+
+    /// The creation time, in seconds since the Unix epoch.
+    pub fn seconds(&self) -> f64 {
+        f64::from_bits(self.0.load(Relaxed))
+    }
+}
+
+/// The latest exemplar per bucket of a classic histogram, or the one exemplar of a counter.
+///
+/// Each bucket keeps only the most recent, as client_golang does: an exemplar answers "which
+/// request landed here lately?", and a fixed number of slots keeps memory bounded.
+#[derive(Debug, Clone)]
+pub struct Exemplars {
+    /// The histogram's upper bounds, without `+Inf`; empty for a counter.
+    bounds: Arc<[f64]>,
+    slots: Arc<Mutex<Vec<Option<Exemplar>>>>,
+}
+
+impl Exemplars {
+    /// One slot per bucket of a histogram with these upper bounds, plus one for `+Inf`.
+    pub fn for_buckets(bounds: &[f64]) -> Self {
+        Exemplars {
+            bounds: bounds.into(),
+            slots: Arc::new(Mutex::new(vec![None; bounds.len() + 1])),
+        }
+    }
+
+    /// The one slot of a counter.
+    pub fn for_counter() -> Self {
+        Exemplars::for_buckets(&[])
+    }
+
+    /// Keeps `value`, observed by the request traced as `trace_id`, as its bucket's latest exemplar.
+    pub fn record(&self, value: f64, trace_id: &str) {
+        let slot = self.bounds.partition_point(|&bound| bound < value);
+        let exemplar = Exemplar {
+            trace_id: trace_id.to_owned(),
+            value,
+            timestamp: unix_now(),
+        };
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        slots[slot] = Some(exemplar);
+    }
+
+    /// The latest exemplar of every slot.
+    pub fn latest(&self) -> Vec<Option<Exemplar>> {
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 }

@@ -1,13 +1,15 @@
 //! `POST /summary`: the summary demo, observing response times with a long tail.
 //!
 //! Each value goes into the summary `tour_response_seconds` and, for the histogram-versus-summary
-//! lesson, into the histogram `tour_response_bucketed_seconds`: the same observations, two answers.
+//! lesson, into the histogram `tour_response_bucketed_seconds` and the native histogram
+//! `tour_response_native_seconds`: the same observations, three answers. The request's trace is
+//! the bucketed histogram's exemplar.
 
 use poem::{handler, web::Data, Body, Request, Response};
 use rand::Rng;
 
 use crate::{
-    http::{bad_input::BadInput, params::Params, reply},
+    http::{bad_input::BadInput, params::Params, reply, traceparent::TraceId},
     state::AppState,
 };
 
@@ -27,12 +29,19 @@ pub async fn observe(
         Some(value) => value,
         None => simulated_response_seconds(&mut rand::rng()),
     };
-    state.metrics.response.observe(seconds);
-    state.metrics.response_histogram.observe(seconds);
-    Ok(reply::updated(
+    let trace = TraceId::of(req);
+    let metrics = &state.metrics;
+    metrics.response.observe(seconds);
+    metrics.response_histogram.observe(seconds);
+    metrics.response_native.observe(seconds);
+    metrics
+        .exemplars
+        .response_histogram
+        .record(seconds, trace.as_str());
+    Ok(trace.answer(reply::updated(
         req,
         format!("observed {seconds} seconds in tour_response_seconds"),
-    ))
+    )))
 }
 
 /// A response time from a log-normal distribution: a median of 100 ms and a long tail (p99 near
