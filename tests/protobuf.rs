@@ -54,7 +54,7 @@ fn everything() -> (Vec<MetricFamily>, Extras, NativeSnapshot) {
         .insert("clicks_total".into(), vec![Some(exemplar(1.0))]);
     extras.exemplars.insert(
         "upload_seconds".into(),
-        vec![None, Some(exemplar(1.7)), None, None],
+        vec![None, Some(exemplar(1.7)), None, Some(exemplar(30.0))],
     );
     let snapshot = native.snapshot();
     extras
@@ -112,9 +112,9 @@ fn our_reader_gets_back_every_family_with_its_exemplars_and_native_buckets() {
         .iter()
         .map(|b| (b.double(2).unwrap(), b.uint(1).unwrap()))
         .collect();
-    assert_eq!(counts, [(1.0, 4), (2.0, 6), (5.0, 7)]);
+    assert_eq!(counts, [(1.0, 4), (2.0, 6), (5.0, 7), (f64::INFINITY, 8)]);
     let with_exemplar: Vec<bool> = buckets.iter().map(|b| b.message(3).is_some()).collect();
-    assert_eq!(with_exemplar, [false, true, false]);
+    assert_eq!(with_exemplar, [false, true, false, true]);
     assert_eq!(
         WireNative::of_family(family(&decoded, "upload_seconds")),
         None,
@@ -183,6 +183,16 @@ fn decode_with_client_model(body: &[u8]) -> Option<Vec<Value>> {
     )
 }
 
+/// A number in proto3 JSON: 64-bit integers come as strings.
+fn number(value: &Value) -> f64 {
+    match value {
+        Value::String(text) => text.parse().unwrap(),
+        other => other
+            .as_f64()
+            .unwrap_or_else(|| panic!("not a number: {other}")),
+    }
+}
+
 #[test]
 fn client_model_reads_the_same_families_exemplars_and_spans() {
     let (families, extras, snapshot) = everything();
@@ -198,41 +208,39 @@ fn client_model_reads_the_same_families_exemplars_and_spans() {
     assert_eq!(decoded.len(), families.len());
 
     let counter = &by_name("clicks_total")["metric"][0]["counter"];
-    assert_eq!(counter["value"], 3.0);
+    assert_eq!(number(&counter["value"]), 3.0);
     assert_eq!(counter["exemplar"]["label"][0]["value"], TRACE);
-    assert_eq!(
-        counter["exemplar"]["timestamp"]["seconds"],
-        1_700_000_000i64
-    );
+    assert_eq!(counter["exemplar"]["timestamp"], "2023-11-14T22:13:20.250Z");
 
     let buckets = &by_name("upload_seconds")["metric"][0]["histogram"]["bucket"];
-    assert_eq!(buckets[1]["upper_bound"], 2.0);
-    assert_eq!(buckets[1]["cumulative_count"], 6);
-    assert_eq!(buckets[1]["exemplar"]["value"], 1.7);
+    assert_eq!(number(&buckets[1]["upper_bound"]), 2.0);
+    assert_eq!(number(&buckets[1]["cumulative_count"]), 6.0);
+    assert_eq!(buckets[3]["upper_bound"], "Infinity");
+    assert_eq!(number(&buckets[1]["exemplar"]["value"]), 1.7);
 
     let summary = &by_name("response_seconds")["metric"][0]["summary"];
-    assert_eq!(summary["sample_count"], 8);
+    assert_eq!(number(&summary["sample_count"]), 8.0);
     assert_eq!(summary["quantile"].as_array().unwrap().len(), 3);
 
     let native = &by_name("response_native_seconds")["metric"][0]["histogram"];
-    assert_eq!(native["schema"], snapshot.schema);
-    assert_eq!(native["zero_count"], 1);
-    assert_eq!(native["sample_count"], 8);
-    assert_eq!(native["negative_span"][0]["offset"], 8);
+    assert_eq!(number(&native["schema"]), f64::from(snapshot.schema));
+    assert_eq!(number(&native["zero_count"]), 1.0);
+    assert_eq!(number(&native["sample_count"]), 8.0);
+    assert_eq!(number(&native["negative_span"][0]["offset"]), 8.0);
     let spans: Vec<metrics_tour::native_histogram::spans::Span> = native["positive_span"]
         .as_array()
         .unwrap()
         .iter()
         .map(|span| metrics_tour::native_histogram::spans::Span {
-            offset: span["offset"].as_i64().unwrap() as i32,
-            length: span["length"].as_u64().unwrap() as u32,
+            offset: number(&span["offset"]) as i32,
+            length: number(&span["length"]) as u32,
         })
         .collect();
     let deltas: Vec<i64> = native["positive_delta"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d.as_i64().unwrap())
+        .map(|d| number(d) as i64)
         .collect();
     assert_eq!(
         metrics_tour::native_histogram::spans::decode(&spans, &deltas).unwrap(),

@@ -93,10 +93,20 @@ fn write_metric(out: &mut Vec<u8>, metric: &Metric, kind: MetricType, name: &str
             let histogram = metric.get_histogram();
             varint_field(out, 1, histogram.get_sample_count());
             double(out, 2, histogram.get_sample_sum());
-            for (slot, bucket) in histogram.get_bucket().iter().enumerate() {
+            let buckets = histogram.get_bucket();
+            let mut bounds: Vec<(f64, u64)> = buckets
+                .iter()
+                .map(|bucket| (bucket.upper_bound(), bucket.cumulative_count()))
+                .collect();
+            // The crate leaves `+Inf` implicit; it is written here so its exemplar has a place.
+            if !buckets.is_empty() && buckets.last().map(|b| b.upper_bound()) != Some(f64::INFINITY)
+            {
+                bounds.push((f64::INFINITY, histogram.get_sample_count()));
+            }
+            for (slot, (bound, cumulative)) in bounds.into_iter().enumerate() {
                 message(out, 3, |out| {
-                    varint_field(out, 1, bucket.cumulative_count());
-                    double(out, 2, bucket.upper_bound());
+                    varint_field(out, 1, cumulative);
+                    double(out, 2, bound);
                     if let Some(exemplar) = extras.exemplar(name, slot) {
                         message(out, 3, |out| write_exemplar(out, exemplar));
                     }

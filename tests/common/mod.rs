@@ -238,7 +238,9 @@ pub fn say(line: &str) {
 /// exemplar after the value (` # {trace_id="..."} ...`) is not part of it.
 pub fn sample(exposition: &str, series: &str) -> Option<f64> {
     exposition.lines().find_map(|line| {
-        let line = line.split_once(" # ").map_or(line, |(sample, _exemplar)| sample);
+        let line = line
+            .split_once(" # ")
+            .map_or(line, |(sample, _exemplar)| sample);
         let (name, value) = line.rsplit_once(' ')?;
         (name == series).then(|| value.parse().ok()).flatten()
     })
