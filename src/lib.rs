@@ -83,6 +83,11 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
                 "GET, POST",
             ),
         )
+        .at(
+            "/tour/native-histogram",
+            only(Method::GET, tour::native_histogram),
+        )
+        .at("/tour/exemplars", only(Method::GET, tour::exemplars))
         .at("/static/tour.css", only(Method::GET, tour::css))
         .at("/static/tour.js", only(Method::GET, tour::js))
         .catch_error(not_found)

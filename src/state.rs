@@ -37,6 +37,8 @@ pub struct AppState {
     pub history: History,
     /// The exact durations of recent uploads, to show what the histogram's buckets blur.
     pub kept_uploads: KeptObservations,
+    /// The exact response times of the summary demo, to show each quantile answer's error.
+    pub kept_responses: KeptObservations,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -96,6 +98,7 @@ impl AppState {
             metrics,
             history: History::default(),
             kept_uploads: KeptObservations::default(),
+            kept_responses: KeptObservations::default(),
         }
     }
 }

@@ -385,6 +385,19 @@ impl WireNative {
         spans::decode(&self.positive_spans, &self.positive_deltas)
     }
 
+    /// The histogram these fields describe; `None` when spans and deltas disagree.
+    pub fn snapshot(&self) -> Option<NativeSnapshot> {
+        Some(NativeSnapshot {
+            schema: self.schema,
+            zero_threshold: self.zero_threshold,
+            zero_count: self.zero_count,
+            count: self.count,
+            sum: self.sum,
+            positive: self.positive_buckets()?,
+            negative: self.negative_buckets()?,
+        })
+    }
+
     /// The negative buckets, by the index of their magnitude.
     pub fn negative_buckets(&self) -> Option<Vec<(i32, u64)>> {
         spans::decode(&self.negative_spans, &self.negative_deltas)

@@ -34,6 +34,7 @@ pub async fn observe(
     metrics.response.observe(seconds);
     metrics.response_histogram.observe(seconds);
     metrics.response_native.observe(seconds);
+    state.kept_responses.keep(seconds);
     metrics
         .exemplars
         .response_histogram

@@ -42,6 +42,7 @@
 
 mod edges;
 pub mod index;
+pub mod quantile;
 pub mod spans;
 
 use std::sync::atomic::AtomicU64;

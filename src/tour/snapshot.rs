@@ -5,6 +5,8 @@
 
 use prometheus::proto::{MetricFamily, MetricType};
 
+use crate::exposition::{extras::Exemplar, protobuf::WireNative};
+
 /// One point of a value's recent history, `seconds_ago` before the page was built.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
@@ -45,6 +47,18 @@ pub struct Snapshot {
     pub summary_window_seconds: f64,
     /// The whole exposition, as `GET /metrics` would answer it now.
     pub exposition: String,
+    /// `tour_response_native_seconds` as the protobuf exposition carries it, decoded from our own output.
+    pub native: Option<WireNative>,
+    /// The latest exemplar of each bucket of `file_upload_duration_seconds`: `(le, exemplar)`, `+Inf` last.
+    pub upload_exemplars: Vec<(f64, Option<Exemplar>)>,
+    /// The latest exemplar of each bucket of `tour_response_bucketed_seconds`.
+    pub response_exemplars: Vec<(f64, Option<Exemplar>)>,
+    /// The latest exemplar of `tour_clicks_total`.
+    pub click_exemplar: Option<Exemplar>,
+    /// The exact response times most recently observed by the summary demo, oldest first.
+    pub kept_responses: Vec<f64>,
+    /// How many response times are kept at most.
+    pub kept_responses_capacity: usize,
     /// `rate(tour_clicks_total[1m])` and `rate(tour_clicks_total[5m])` over the chart's window,
     /// computed from the tour's own samples.
     pub clicks_rate_1m: Vec<Point>,
