@@ -13,9 +13,10 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     layout(
         "Histogram versus summary",
         html! {
-            p.lead { "Every response time observed by " code { "POST /summary" } " goes into two metrics at once: the summary "
-                code { "tour_response_seconds" } " and the histogram " code { "tour_response_bucketed_seconds" }
-                ". Same observations, two ways of answering “how slow is the 90th percentile?”." }
+            p.lead { "Every response time observed by " code { "POST /summary" } " goes into three metrics at once: the summary "
+                code { "tour_response_seconds" } ", the histogram " code { "tour_response_bucketed_seconds" }
+                " and the native histogram " code { "tour_response_native_seconds" }
+                ". Same observations, three ways of answering “how slow is the 90th percentile?”." }
             div.buttons {
                 (action_form("/summary", "Observe a random response time", None))
                 (action_form("/summary", "Observe", Some(("value", "Response time to observe (s)", "0.25"))))
