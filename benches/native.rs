@@ -42,7 +42,7 @@ fn scrape(c: &mut Criterion) {
     group.bench_function("text", |b| {
         b.iter(|| {
             let families = metrics_tour::exposition::selected_families(&state, "");
-            metrics_tour::exposition::text_format(&families).len()
+            metrics_tour::exposition::text::encode(&families).len()
         })
     });
     group.bench_function("protobuf", |b| {

@@ -13,9 +13,12 @@
 //! - [`summary`]: the summary type the `prometheus` crate lacks: its public face first, the engine
 //!   ([`summary::bins`], [`summary::window`], [`summary::clock`]) below it.
 //! - [`http`]: what every route shares: [`http::params`], [`http::bad_input`], [`http::reply`],
-//!   [`http::negotiation`], and the [`http::request_metrics`] middleware.
-//! - [`exposition`]: `GET /metrics`: [`exposition::text`], [`exposition::openmetrics`], `name[]`,
-//!   gzip, and the [`exposition::process`] collector.
+//!   [`http::negotiation`], [`http::traceparent`], and the [`http::request_metrics`] middleware.
+//! - [`native_histogram`]: the native histogram the `prometheus` crate lacks: its public face first,
+//!   the engine ([`native_histogram::index`], [`native_histogram::spans`]) below it.
+//! - [`exposition`]: `GET /metrics`: [`exposition::text`], [`exposition::openmetrics`],
+//!   [`exposition::protobuf`], `name[]`, gzip, the [`exposition::extras`] (exemplars, `_created`,
+//!   native buckets) and the [`exposition::process`] collector.
 //! - [`tour`]: the browser tour's pages, each built from a [`tour::snapshot`] and a view in
 //!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::quiz`] is the self-check
 //!   quiz, whose PromQL answers [`tour::query`] runs in the `--prometheus` server.
