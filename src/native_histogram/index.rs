@@ -7,7 +7,7 @@
 //!
 //! The index comes straight from the `f64`'s bits: the exponent says which power of two, and the
 //! mantissa, compared with the mantissas of the `2^s` edges inside a power of two (Prometheus' own
-//! table, in [`edges`](super::edges)), says which bucket within it. No logarithm is taken, so an
+//! table, in `edges.rs`), says which bucket within it. No logarithm is taken, so an
 //! exact power of two always lands in the bucket whose upper edge it is.
 
 use super::edges::SCHEMA_8;
