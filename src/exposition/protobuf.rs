@@ -16,7 +16,8 @@
 //! nothing to the build, and a learner can read the whole encoding beside `metrics.proto`. The
 //! decoder at the bottom reads any protobuf message field by field: the tests compare our output
 //! with what we meant, and the native histogram lesson shows its spans and deltas from it.
-//! Measured in `benches/native.rs`, a scrape of the tour encodes faster in protobuf than in text.
+//! Measured with `cargo bench --bench native`, one run: gathering and encoding the tour's registry
+//! took 34 µs in protobuf against 82 µs in the text format (0.41 times).
 
 use prometheus::proto::{Metric, MetricFamily, MetricType};
 

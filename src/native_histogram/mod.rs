@@ -12,10 +12,9 @@
 //! estimate of any quantile is within half a bucket's width (about 4% at schema 3) wherever the
 //! values fall, and, like any histogram, adds up across instances (`sum(rate(...))`).
 //!
-//! **Typical use.** Latencies and sizes, wherever a classic histogram or a summary would do:
-//! prometheus.io now says to prefer native histograms over both when you can. They need a
-//! Prometheus scraping with `--enable-feature=native-histograms` (2.40 to 2.x; stable from 3.8),
-//! which asks for the protobuf exposition, the only one carrying them.
+//! **Typical use.** Latencies and sizes, wherever a classic histogram or a summary would do. They
+//! need a Prometheus that scrapes them: Debian's 2.42 does with `--enable-feature=native-histograms`,
+//! and then asks for the protobuf exposition, the only one carrying them.
 //!
 //! **How to make one.**
 //! `let h = NativeHistogram::new(NativeOpts::new("tour_response_native_seconds", "Response time."))?;`
@@ -29,7 +28,9 @@
 //! (194 days), positive and negative: 768 counters, 6 KiB, whatever is observed. An observation
 //! costs a bucket index from the float's bits ([`index`]), one atomic increment and one atomic
 //! add to the sum; larger values count in the highest bucket (the sum stays exact), NaN only in
-//! the count. The count is the sum of the buckets read, so the two always agree.
+//! the count. The count is the sum of the buckets read, so the two always agree. Measured with
+//! `cargo bench --bench native` on a busy 2-core machine, one run: 46 ns per observe against 64 ns
+//! for the `prometheus` crate's classic `Histogram::observe` (0.72 times).
 //!
 //! The number of buckets sent is bounded: when more than `max_buckets` (100 by default) are
 //! populated, the snapshot drops to a coarser schema, each step merging pairs of buckets
