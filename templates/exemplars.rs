@@ -27,8 +27,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                         code { (exemplar.trace_id) } " and added " (exemplar.value) "." },
                     None => p.empty { "No click yet." },
                 }
-                p { "Only counters and histogram buckets carry exemplars: OpenMetrics allows none on a gauge, and Prometheus "
-                    "refuses a whole scrape that has one." }
+                p { "Only counters and histogram buckets carry exemplars, the places OpenMetrics 1.0 allows them: never a gauge." }
             }))
             (section("Follow your own request", html! {
                 p { "Send a response time with a trace id of your own; the answer's " code { "traceparent" }
