@@ -8,7 +8,7 @@
 //! It also carries what the crate's families cannot, read from [`Extras`]: a `_created` sample
 //! after the counters, histograms and the summary whose creation time is known, and on a counter's
 //! `_total` and on each histogram bucket its latest exemplar, `# {trace_id="..."} value timestamp`.
-//! Never on a gauge: OpenMetrics forbids it, and Prometheus would refuse the whole scrape.
+//! Never on a gauge: OpenMetrics 1.0 allows exemplars on counters and buckets only.
 
 use std::fmt::Write;
 
