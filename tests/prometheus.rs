@@ -774,3 +774,70 @@ async fn prometheus_with_native_histograms_stores_the_native_histogram_and_exemp
         .unwrap();
     }
 }
+
+/// Serves `body` as a protobuf exposition on a free loopback port, to every scrape, until dropped.
+async fn serve_protobuf(body: Vec<u8>) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = vec![0; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                metrics_tour::exposition::protobuf::CONTENT_TYPE,
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body).await;
+        }
+    });
+    (address, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_the_flag_a_histogram_with_classic_and_native_buckets_is_stored_native_only() {
+    if require_program("prometheus", "prometheus").is_none() {
+        return;
+    }
+    use metrics_tour::exposition::{extras::Extras, protobuf};
+    use metrics_tour::native_histogram::{NativeHistogram, NativeOpts};
+    // One family with both: the classic buckets of a prometheus::Histogram and, under the same
+    // name, a native histogram's buckets, fed the same values.
+    let classic = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new(
+        "mixed_seconds",
+        "Both kinds of buckets.",
+    ))
+    .unwrap();
+    let native = NativeHistogram::new(NativeOpts::new("mixed_seconds", "Native.")).unwrap();
+    for value in [0.01, 0.2, 0.3, 4.0] {
+        classic.observe(value);
+        native.observe(value);
+    }
+    let mut extras = Extras::default();
+    extras
+        .native
+        .insert("mixed_seconds".into(), native.snapshot());
+    let families = prometheus::core::Collector::collect(&classic);
+    let (address, server) = serve_protobuf(protobuf::encode(&families, &extras)).await;
+    let config = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mixed\n    static_configs:\n      - targets: ['{address}']\n"
+    );
+    let prometheus = Prometheus::start(&config, &["--enable-feature=native-histograms"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    until(deadline, async || {
+        let results = prometheus.query("mixed_seconds").await;
+        match results.first() {
+            Some(result) if result["histogram"][1]["count"] == "4" => Ok(()),
+            _ => Err(format!("mixed_seconds: {results:?}")),
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        prometheus.query("mixed_seconds_bucket").await.is_empty(),
+        "the classic buckets were stored too"
+    );
+    server.abort();
+}
