@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::{chart, command, layout, rounded, section, Snapshot};
+use super::{chart, command, layout, rounded, scroll_box, section, windows_note, Snapshot};
 use crate::exposition::extras::Exemplar;
 
 /// The trace id the lesson's curl command sends; any valid one would do.
@@ -37,6 +37,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (command(&format!("curl -s -H 'Accept: application/openmetrics-text' {origin}/metrics | grep 4bf92f3577b34da6a3ce929d0e0e4736")))
                 p { "A Prometheus started with " code { "--enable-feature=exemplar-storage" } " (see docs/classroom.md) keeps it; "
                     "its API finds it by the series:" }
+                (windows_note())
                 (command("curl -s \"http://localhost:9091/api/v1/query_exemplars?query=tour_response_bucketed_seconds_bucket&start=$(( $(date +%s) - 600 ))&end=$(date +%s)\""))
             }))
         },
@@ -69,16 +70,18 @@ fn buckets(
         .collect();
     html! {
         (chart::bars(&format!("{id}-chart"), &format!("{family}: observations per bucket, ◆ where the bucket has an exemplar"), &bars))
-        table #(id) {
-            caption { "The latest exemplar of each bucket of " code { (family) } }
-            thead { tr { th scope="col" { "le" } th scope="col" { "trace_id" } th scope="col" { "value" } th scope="col" { "at (Unix seconds)" } } }
-            tbody {
-                @for (le, exemplar) in exemplars {
-                    @if let Some(exemplar) = exemplar {
-                        tr { td { (rounded(*le)) } td { code { (exemplar.trace_id) } } td { (exemplar.value) } td { (format!("{:.3}", exemplar.timestamp)) } }
+        (scroll_box(&format!("The exemplars of {family}"), html! {
+            table #(id) {
+                caption { "The latest exemplar of each bucket of " code { (family) } }
+                thead { tr { th scope="col" { "le" } th scope="col" { "trace_id" } th scope="col" { "value" } th scope="col" { "at (Unix seconds)" } } }
+                tbody {
+                    @for (le, exemplar) in exemplars {
+                        @if let Some(exemplar) = exemplar {
+                            tr { td { (rounded(*le)) } td { code { (exemplar.trace_id) } } td { (exemplar.value) } td { (format!("{:.3}", exemplar.timestamp)) } }
+                        }
                     }
                 }
             }
-        }
+        }))
     }
 }

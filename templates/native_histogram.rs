@@ -3,7 +3,9 @@
 
 use maud::{html, Markup};
 
-use super::{action_form, command, layout, promql, rounded, section, Snapshot};
+use super::{
+    action_form, command, layout, promql, rounded, scroll_box, section, windows_note, Snapshot,
+};
 use crate::exposition::protobuf::WireNative;
 use crate::native_histogram::index::{upper_edge, BucketIndex};
 use crate::native_histogram::spans;
@@ -26,6 +28,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (action_form("/summary", "Observe", Some(("value", "Response time to observe (s)", "0.1"))))
             }
             (command(&format!("for i in $(seq 50); do curl -s -X POST {origin}/summary; done")))
+            (windows_note())
             @match &snapshot.native {
                 Some(native) => {
                     (section("The schema: where the bucket edges lie", schema(native)))
@@ -52,15 +55,17 @@ fn schema(native: &WireNative) -> Markup {
             var { "i" } " holds the values above its lower edge and up to its upper edge, as a classic bucket's "
             code { "le" } " does." }
         @if schema > 0 {
-            table {
-                caption { "The edges between 1 and 2 at schema " (schema) }
-                thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers" } } }
-                tbody {
-                    @for i in 1..=(1i32 << schema) {
-                        tr { td { (i) } td { "(" (format!("{:.4}", upper_edge(i - 1, schema))) ", " (format!("{:.4}", upper_edge(i, schema))) "]" } }
+            (scroll_box("The edges between 1 and 2", html! {
+                table {
+                    caption { "The edges between 1 and 2 at schema " (schema) }
+                    thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers" } } }
+                    tbody {
+                        @for i in 1..=(1i32 << schema) {
+                            tr { td { (i) } td { "(" (format!("{:.4}", upper_edge(i - 1, schema))) ", " (format!("{:.4}", upper_edge(i, schema))) "]" } }
+                        }
                     }
                 }
-            }
+            }))
         }
         p { "The tour counts at schema 3 and sends at most 100 buckets: when more are populated, it "
             "widens the schema by one, merging each pair of buckets, until they fit." }
@@ -93,26 +98,30 @@ fn wire(native: &WireNative) -> Markup {
     html! {
         p { "Decoded from the tour's own protobuf exposition, as Prometheus receives it: "
             (native.count) " observations, sum " (rounded(native.sum)) "." }
-        table #native-spans {
-            caption { "positive_span: skip " var { "offset" } " buckets, then " var { "length" } " buckets follow" }
-            thead { tr { th scope="col" { "offset" } th scope="col" { "length" } } }
-            tbody { @for span in &native.positive_spans { tr { td { (span.offset) } td { (span.length) } } } }
-        }
+        (scroll_box("positive_span", html! {
+            table #native-spans {
+                caption { "positive_span: skip " var { "offset" } " buckets, then " var { "length" } " buckets follow" }
+                thead { tr { th scope="col" { "offset" } th scope="col" { "length" } } }
+                tbody { @for span in &native.positive_spans { tr { td { (span.offset) } td { (span.length) } } } }
+            }
+        }))
         p { "positive_delta, each count minus the one before: " code #native-deltas {
             (native.positive_deltas.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) } }
-        table #native-buckets {
-            caption { "The buckets the spans and deltas describe" }
-            thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers (s)" } th scope="col" { "count" } } }
-            tbody {
-                @for (index, count) in &buckets {
-                    tr {
-                        td { (index) }
-                        td { "(" (format!("{:.5}", upper_edge(index - 1, native.schema))) ", " (format!("{:.5}", upper_edge(*index, native.schema))) "]" }
-                        td { (count) }
+        (scroll_box("The buckets the spans and deltas describe", html! {
+            table #native-buckets {
+                caption { "The buckets the spans and deltas describe" }
+                thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers (s)" } th scope="col" { "count" } } }
+                tbody {
+                    @for (index, count) in &buckets {
+                        tr {
+                            td { (index) }
+                            td { "(" (format!("{:.5}", upper_edge(index - 1, native.schema))) ", " (format!("{:.5}", upper_edge(*index, native.schema))) "]" }
+                            td { (count) }
+                        }
                     }
                 }
             }
-        }
+        }))
         p { "The first span's offset is the index of its first bucket; every later offset is the gap since the "
             "previous span ended. Deltas rather than counts, because neighbouring buckets hold similar counts and "
             "small numbers take fewer bytes." }

@@ -23,6 +23,8 @@ pub const PAGES: &[&str] = &[
     "/tour/histogram",
     "/tour/summary",
     "/tour/versus",
+    "/tour/native-histogram",
+    "/tour/exemplars",
     "/tour/anatomy",
     "/tour/labels",
     "/tour/quiz",
