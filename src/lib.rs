@@ -14,9 +14,12 @@
 //! - [`summary`]: the summary type the `prometheus` crate lacks: its public face first, the engine
 //!   ([`summary::bins`], [`summary::window`], [`summary::clock`]) below it.
 //! - [`http`]: what every route shares: [`http::params`], [`http::bad_input`], [`http::reply`],
-//!   [`http::negotiation`], and the [`http::request_metrics`] middleware.
-//! - [`exposition`]: `GET /metrics`: [`exposition::text`], [`exposition::openmetrics`], `name[]`,
-//!   gzip, and the [`exposition::process`] collector.
+//!   [`http::negotiation`], [`http::traceparent`], and the [`http::request_metrics`] middleware.
+//! - [`native_histogram`]: the native histogram the `prometheus` crate lacks: its public face first,
+//!   the engine ([`native_histogram::index`], [`native_histogram::spans`]) below it.
+//! - [`exposition`]: `GET /metrics`: [`exposition::text`], [`exposition::openmetrics`],
+//!   [`exposition::protobuf`], `name[]`, gzip, the [`exposition::extras`] (exemplars, `_created`,
+//!   native buckets) and the [`exposition::process`] collector.
 //! - [`tour`]: the browser tour's pages, each built from a [`tour::snapshot`] and a view in
 //!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::quiz`] is the self-check
 //!   quiz, whose PromQL answers [`tour::query`] runs in the `--prometheus` server.
@@ -28,6 +31,7 @@ pub mod config;
 pub mod exposition;
 pub mod http;
 pub mod lessons;
+pub mod native_histogram;
 pub mod server;
 pub mod state;
 pub mod summary;
@@ -83,6 +87,11 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
                 "GET, HEAD, POST",
             ),
         )
+        .at(
+            "/tour/native-histogram",
+            only(Method::GET, tour::native_histogram),
+        )
+        .at("/tour/exemplars", only(Method::GET, tour::exemplars))
         .at("/static/tour.css", only(Method::GET, tour::css))
         .at("/static/tour.js", only(Method::GET, tour::js))
         .catch_error(not_found)

@@ -6,14 +6,17 @@
 
 use std::sync::{Arc, Mutex};
 
+use prometheus::core::Collector;
 use prometheus::{
     Counter, CounterVec, Gauge, Histogram, HistogramOpts, HistogramVec, IntGauge, Opts, Registry,
 };
 
 use crate::{
     config::Config,
+    exposition::extras::{Created, Exemplars, Extras},
     exposition::process::ProcessMetrics,
-    lessons::{counter::Created, histogram::KeptObservations},
+    lessons::histogram::KeptObservations,
+    native_histogram::{NativeHistogram, NativeOpts},
     summary::{Summary, SummaryOpts},
     tour::history::History,
 };
@@ -65,10 +68,34 @@ pub struct Metrics {
     pub response: Summary,
     /// Histogram: the same response times in buckets, for the histogram-versus-summary lesson.
     pub response_histogram: Histogram,
+    /// Native histogram: the same response times again, in exponential buckets nobody chose.
+    pub response_native: NativeHistogram,
+    /// The latest request behind each bucket, and behind the counter: the exemplars.
+    pub exemplars: TourExemplars,
+    /// When each of the tour's own series began: the `_created` samples.
+    pub created: TourCreated,
     /// Counter: every request, by method, route pattern and status.
     pub http_requests: CounterVec,
     /// Histogram: every request's latency, by method and route pattern.
     pub http_request_duration: HistogramVec,
+}
+
+/// The latest exemplar of each bucket of the tour's histograms, and of its counter.
+#[derive(Clone)]
+pub struct TourExemplars {
+    pub clicks: Exemplars,
+    pub file_upload_duration: Exemplars,
+    pub response_histogram: Exemplars,
+}
+
+/// The creation time of the tour's unlabelled histograms and summary (the counter's is
+/// [`Metrics::clicks_created`], which its restart moves).
+#[derive(Clone)]
+pub struct TourCreated {
+    pub file_upload_duration: Created,
+    pub response: Created,
+    pub response_histogram: Created,
+    pub response_native: Created,
 }
 
 impl AppState {
@@ -124,6 +151,21 @@ impl Metrics {
                 "tour_response_bucketed_seconds",
                 "The summary demo's response times again, in the default buckets, to compare.",
             ))?,
+            response_native: NativeHistogram::new(NativeOpts::new(
+                "tour_response_native_seconds",
+                "The summary demo's response times again, in a native histogram's exponential buckets.",
+            ))?,
+            exemplars: TourExemplars {
+                clicks: Exemplars::for_counter(),
+                file_upload_duration: Exemplars::for_buckets(&UPLOAD_BUCKETS),
+                response_histogram: Exemplars::for_buckets(prometheus::DEFAULT_BUCKETS),
+            },
+            created: TourCreated {
+                file_upload_duration: Created::now(),
+                response: Created::now(),
+                response_histogram: Created::now(),
+                response_native: Created::now(),
+            },
             http_requests: CounterVec::new(
                 Opts::new(
                     "http_requests_total",
@@ -145,9 +187,60 @@ impl Metrics {
         r.register(Box::new(metrics.temperature.clone()))?;
         r.register(Box::new(metrics.response.clone()))?;
         r.register(Box::new(metrics.response_histogram.clone()))?;
+        r.register(Box::new(metrics.response_native.clone()))?;
         r.register(Box::new(metrics.http_requests.clone()))?;
         r.register(Box::new(metrics.http_request_duration.clone()))?;
         r.register(Box::new(ProcessMetrics::for_self()))?;
         Ok(metrics)
     }
+
+    /// What this scrape says beyond the gathered families: creation times, the latest exemplars,
+    /// and the native histogram's buckets, by family name.
+    pub fn extras(&self) -> Extras {
+        let created = &self.created;
+        let exemplars = &self.exemplars;
+        Extras {
+            created: [
+                (name_of(&self.clicks), &self.clicks_created),
+                (
+                    name_of(&self.file_upload_duration),
+                    &created.file_upload_duration,
+                ),
+                (name_of(&self.response), &created.response),
+                (
+                    name_of(&self.response_histogram),
+                    &created.response_histogram,
+                ),
+                (name_of(&self.response_native), &created.response_native),
+            ]
+            .into_iter()
+            .map(|(family, created)| (family, created.seconds()))
+            .collect(),
+            exemplars: [
+                (name_of(&self.clicks), &exemplars.clicks),
+                (
+                    name_of(&self.file_upload_duration),
+                    &exemplars.file_upload_duration,
+                ),
+                (
+                    name_of(&self.response_histogram),
+                    &exemplars.response_histogram,
+                ),
+            ]
+            .into_iter()
+            .map(|(family, exemplars)| (family, exemplars.latest()))
+            .collect(),
+            native: [(
+                name_of(&self.response_native),
+                self.response_native.snapshot(),
+            )]
+            .into_iter()
+            .collect(),
+        }
+    }
+}
+
+/// The family name of an unlabelled metric, as its extras are keyed.
+fn name_of(metric: &impl Collector) -> String {
+    metric.desc()[0].fq_name.clone()
 }

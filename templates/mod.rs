@@ -12,14 +12,18 @@
 //! - [`anatomy`]: every line of `/metrics`, annotated.
 //! - [`labels`]: labels and cardinality, with `http_requests_total`'s live series.
 //! - [`quiz`]: the self-check quiz, as a page and as plain text.
+//! - [`native_histogram`]: exponential buckets nobody chose, decoded from our own protobuf.
+//! - [`exemplars`]: the request behind each bucket, by trace id.
 
 pub mod anatomy;
 pub mod chart;
 pub mod counter;
+pub mod exemplars;
 pub mod gauge;
 pub mod histogram;
 pub mod index;
 pub mod labels;
+pub mod native_histogram;
 pub mod quiz;
 pub mod summary;
 pub mod versus;
@@ -68,6 +72,8 @@ pub fn frame(title: &str, body: Markup) -> Markup {
                         a href="/tour/histogram" { "Histogram" }
                         a href="/tour/summary" { "Summary" }
                         a href="/tour/versus" { "Histogram vs summary" }
+                        a href="/tour/native-histogram" { "Native histogram" }
+                        a href="/tour/exemplars" { "Exemplars" }
                         a href="/tour/anatomy" { "Anatomy of /metrics" }
                         a href="/tour/labels" { "Labels" }
                         a href="/tour/quiz" { "Quiz" }

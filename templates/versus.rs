@@ -1,10 +1,15 @@
-//! `GET /tour/versus`: the same observations recorded in a summary and in a histogram, the two
-//! quantile answers side by side, and the trade-off between them.
+//! `GET /tour/versus`: the same observations recorded in a summary, a classic histogram and a
+//! native histogram, the three quantile answers side by side with each one's error against the
+//! exact value, and the trade-off between them.
 
 use maud::{html, Markup};
 
 use super::{action_form, command, layout, rounded, scroll_box, section, windows_note, Snapshot};
-use crate::{lessons::histogram::exact_quantile, tour::snapshot::HistogramData};
+use crate::{
+    lessons::histogram::exact_quantile,
+    native_histogram::{index::BucketIndex, quantile::histogram_quantile, NativeSnapshot},
+    tour::snapshot::HistogramData,
+};
 
 /// The histogram-versus-summary lesson.
 pub fn page(snapshot: &Snapshot) -> Markup {
@@ -12,16 +17,17 @@ pub fn page(snapshot: &Snapshot) -> Markup {
     layout(
         "Histogram versus summary",
         html! {
-            p.lead { "Every response time observed by " code { "POST /summary" } " goes into two metrics at once: the summary "
-                code { "tour_response_seconds" } " and the histogram " code { "tour_response_bucketed_seconds" }
-                ". Same observations, two ways of answering “how slow is the 90th percentile?”." }
+            p.lead { "Every response time observed by " code { "POST /summary" } " goes into three metrics at once: the summary "
+                code { "tour_response_seconds" } ", the histogram " code { "tour_response_bucketed_seconds" }
+                " and the native histogram " code { "tour_response_native_seconds" }
+                ". Same observations, three ways of answering “how slow is the 90th percentile?”." }
             div.buttons {
                 (action_form("/summary", "Observe a random response time", None))
                 (action_form("/summary", "Observe", Some(("value", "Response time to observe (s)", "0.25"))))
             }
             (command(&format!("for i in $(seq 50); do curl -s -X POST {origin}/summary; done")))
             (windows_note())
-            (section("The two answers", scroll_box("The two answers", answers(snapshot))))
+            (section("The three answers", scroll_box("The three answers", answers(snapshot))))
             (section("The trade-off", scroll_box("Which to choose", trade_off())))
         },
     )
@@ -35,36 +41,42 @@ fn answers(snapshot: &Snapshot) -> Markup {
             @match (&snapshot.responses, &snapshot.response_buckets) {
                 (Some(summary), Some(histogram)) if summary.count > 0 && !window.is_empty() => {
                     @let in_buckets = same_buckets(histogram, window);
+                    @let native = snapshot.native.as_ref().and_then(|native| native.snapshot()).map(|native| same_native_buckets(&native, window));
                     table {
                         caption { "The same " (window.len()) " observations, those of the summary's window (the last "
-                            (rounded(span)) " s), asked for the same quantiles" }
+                            (rounded(span)) " s), asked for the same quantiles; in brackets, each answer's error against the exact value" }
                         thead { tr {
                             th scope="col" { "quantile" }
                             th scope="col" { "summary (computed in the app)" }
-                            th scope="col" { "histogram_quantile (from the " (histogram.buckets.len() + 1) " buckets' increase over the same window)" }
+                            th scope="col" { "histogram_quantile (from the " (histogram.buckets.len() + 1) " classic buckets' increase over the same window)" }
+                            th scope="col" { "histogram_quantile on the native histogram (its buckets' increase over the same window)" }
                             th scope="col" { "the observations themselves (kept by this app to compare)" }
                         } }
                         tbody {
                             @for (q, value) in &summary.quantiles {
+                                @let exact = exact_quantile(window, *q);
                                 tr {
                                     th scope="row" { (q) }
-                                    td { (rounded(*value)) }
-                                    td { (in_buckets.estimate(*q).map_or("—".to_owned(), |e| rounded(e.value))) }
-                                    td { (exact_quantile(window, *q).map_or("—".to_owned(), rounded)) }
+                                    td { (with_error(*value, exact)) }
+                                    td { (in_buckets.estimate(*q).map_or("—".to_owned(), |e| with_error(e.value, exact))) }
+                                    td { (native.as_ref().map_or("—".to_owned(), |native| with_error(histogram_quantile(*q, native), exact))) }
+                                    td { (exact.map_or("—".to_owned(), rounded)) }
                                 }
                             }
                         }
                     }
                     @if !snapshot.window_responses_complete {
-                        p.small { "More responses came in during the window than this app keeps: the last two columns "
-                            "cover the most recent " (window.len()) ", the summary all of them." }
+                        p.small { "More responses came in during the window than this app keeps: the two histogram columns and the "
+                            "exact one cover the most recent " (window.len()) ", the summary all of them." }
                     }
                     p { "The histogram column is what " code { "histogram_quantile(φ, increase(tour_response_bucketed_seconds_bucket["
                         (rounded(span)) "s]))" } " would answer, without Prometheus' extrapolation: the buckets counted over the summary's "
-                        "window, not since start, so both sides see the same responses. The summary's answer lies within 0.8% of a "
+                        "window, not since start, so every column sees the same responses; the native column does the same with the native "
+                        "histogram's exponential buckets. The summary's answer lies within 0.8% of a "
                         "response in its window and never outside the smallest and largest of them, but it is for this instance and "
                         "this window only. The histogram's is an estimate whose error depends on the bucket edges (a straight line "
-                        "across a bucket), but it adds up across instances, and any quantile over any range can be asked later." }
+                        "across a bucket), but it adds up across instances, and any quantile over any range can be asked later. The native "
+                        "histogram's estimate stays within one of its buckets, about 9% wide, with no edges to choose." }
                 }
                 (None, _) => p.empty { "No observations yet: the summary " code { "tour_response_seconds" } " is not in /metrics." },
                 (Some(_), None) => p.empty { "The histogram " code { "tour_response_bucketed_seconds" } " is not in /metrics yet, so there is nothing to compare with." },
@@ -88,6 +100,45 @@ fn same_buckets(histogram: &HistogramData, values: &[f64]) -> HistogramData {
     }
 }
 
+/// `values` counted into `native`'s exponential buckets (its schema and zero threshold): what the
+/// native histogram's buckets gained over the window those values came from.
+fn same_native_buckets(native: &NativeSnapshot, values: &[f64]) -> NativeSnapshot {
+    let index = BucketIndex::new(native.schema);
+    let mut positive = std::collections::BTreeMap::new();
+    let mut zero_count = 0;
+    for &v in values {
+        if v.abs() <= native.zero_threshold {
+            zero_count += 1;
+        } else if v > 0.0 && v.is_finite() {
+            *positive.entry(index.index(v)).or_insert(0u64) += 1;
+        }
+    }
+    NativeSnapshot {
+        schema: native.schema,
+        zero_threshold: native.zero_threshold,
+        zero_count,
+        count: values.len() as u64,
+        sum: values.iter().sum(),
+        positive: positive.into_iter().collect(),
+        negative: Vec::new(),
+    }
+}
+
+/// An answer and its relative error against `exact`, e.g. `0.123 (+4.2%)`.
+fn with_error(value: f64, exact: Option<f64>) -> String {
+    match exact {
+        _ if value.is_nan() => "NaN".to_owned(),
+        Some(exact) if exact > 0.0 && value.is_finite() => {
+            format!(
+                "{} ({:+.1}%)",
+                rounded(value),
+                (value - exact) / exact * 100.0
+            )
+        }
+        _ => rounded(value),
+    }
+}
+
 fn trade_off() -> Markup {
     html! {
         table.compare {
@@ -103,6 +154,8 @@ fn trade_off() -> Markup {
             }
         }
         p { "In short: a histogram when you run more than one instance or want to ask new questions later; a summary "
-            "when one instance's percentiles, close to the values themselves, matter and you cannot know good bucket edges." }
+            "when one instance's percentiles, close to the values themselves, matter and you cannot know good bucket edges. A "
+            a href="/tour/native-histogram" { "native histogram" } " takes that last reason away: its buckets need no "
+            "choosing, each estimate is within one bucket of about 9%, and it still adds up across instances." }
     }
 }

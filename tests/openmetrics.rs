@@ -5,6 +5,7 @@ mod common;
 
 use std::io::Read;
 
+use metrics_tour::exposition::extras::Extras;
 use metrics_tour::exposition::openmetrics::{encode, CONTENT_TYPE};
 use poem::http::header;
 use prometheus::proto::{
@@ -46,12 +47,15 @@ fn a_counter_family_drops_total_and_its_sample_keeps_it() {
     let mut counter = Counter::default();
     counter.set_value(3.0);
     metric.set_counter(counter);
-    let text = encode(&[family(
-        "clicks_total",
-        "Clicks.",
-        MetricType::COUNTER,
-        vec![metric],
-    )]);
+    let text = encode(
+        &[family(
+            "clicks_total",
+            "Clicks.",
+            MetricType::COUNTER,
+            vec![metric],
+        )],
+        &Extras::default(),
+    );
     assert_eq!(
         text,
         "# TYPE clicks counter\n# HELP clicks Clicks.\nclicks_total{route=\"/counter\"} 3.0\n# EOF\n"
@@ -62,12 +66,15 @@ fn a_counter_family_drops_total_and_its_sample_keeps_it() {
 fn help_and_label_values_are_escaped() {
     let mut metric = labelled(&[("path", "C:\\tmp \"quoted\"\nnext")]);
     metric.set_gauge(Gauge::default());
-    let text = encode(&[family(
-        "g",
-        "a \\ backslash, a \"quote\"\nand a new line",
-        MetricType::GAUGE,
-        vec![metric],
-    )]);
+    let text = encode(
+        &[family(
+            "g",
+            "a \\ backslash, a \"quote\"\nand a new line",
+            MetricType::GAUGE,
+            vec![metric],
+        )],
+        &Extras::default(),
+    );
     assert_eq!(
         text,
         concat!(
@@ -98,7 +105,10 @@ fn a_histogram_has_canonical_le_an_inf_bucket_count_and_sum() {
     histogram.set_sample_sum(1234.5);
     let mut metric = Metric::default();
     metric.set_histogram(histogram);
-    let text = encode(&[family("h_seconds", "", MetricType::HISTOGRAM, vec![metric])]);
+    let text = encode(
+        &[family("h_seconds", "", MetricType::HISTOGRAM, vec![metric])],
+        &Extras::default(),
+    );
     assert_eq!(
         text,
         concat!(
@@ -133,12 +143,15 @@ fn a_summary_has_quantile_samples_sum_and_count_and_nan_when_empty() {
     summary.set_sample_count(7);
     let mut metric = labelled(&[("method", "POST")]);
     metric.set_summary(summary);
-    let text = encode(&[family(
-        "rpc_seconds",
-        "RPC latency.",
-        MetricType::SUMMARY,
-        vec![metric],
-    )]);
+    let text = encode(
+        &[family(
+            "rpc_seconds",
+            "RPC latency.",
+            MetricType::SUMMARY,
+            vec![metric],
+        )],
+        &Extras::default(),
+    );
     assert_eq!(
         text,
         concat!(
@@ -162,13 +175,16 @@ fn an_untyped_family_is_unknown_and_negative_infinity_is_spelled_out() {
         untyped: Some(untyped).into(),
         ..Metric::default()
     };
-    let text = encode(&[family("u", "", MetricType::UNTYPED, vec![metric])]);
+    let text = encode(
+        &[family("u", "", MetricType::UNTYPED, vec![metric])],
+        &Extras::default(),
+    );
     assert_eq!(text, "# TYPE u unknown\nu -Inf\n# EOF\n");
 }
 
 #[test]
 fn an_empty_registry_is_just_eof() {
-    assert_eq!(encode(&[]), "# EOF\n");
+    assert_eq!(encode(&[], &Extras::default()), "# EOF\n");
 }
 
 #[tokio::test]

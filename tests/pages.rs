@@ -182,7 +182,12 @@ async fn the_summary_and_versus_pages_show_the_quantiles_in_metrics() {
     let summary = body(cli.get("/tour/summary").send().await).await;
     assert!(summary.contains(&shown), "{shown} not in {summary}");
     let versus = body(cli.get("/tour/versus").send().await).await;
-    assert!(versus.contains(&shown), "{shown} not in {versus}");
+    // The versus page adds each answer's error against the exact value after it.
+    let shown_with_error = format!(r#"<th scope="row">0.5</th><td>{median:.3} ("#);
+    assert!(
+        versus.contains(&shown_with_error),
+        "{shown_with_error} not in {versus}"
+    );
     assert!(versus.contains("The same 3 observations"));
 }
 

@@ -28,14 +28,15 @@ struct Prometheus {
 }
 
 impl Prometheus {
-    /// Starts Prometheus with `config` on a free port and waits until it says it is ready.
-    async fn start(config: &str) -> Prometheus {
+    /// Starts Prometheus with `config` and the extra `flags` on a free port, and waits until it
+    /// says it is ready.
+    async fn start(config: &str, flags: &[&str]) -> Prometheus {
         let address = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        Prometheus::start_at(address, config).await
+        Prometheus::start_at(address, config, flags).await
     }
 
-    /// Starts Prometheus with `config` on `address` (for a tour told where it will be).
-    async fn start_at(address: SocketAddr, config: &str) -> Prometheus {
+    /// Starts Prometheus with `config` and `flags` on `address` (for a tour told where it will be).
+    async fn start_at(address: SocketAddr, config: &str, flags: &[&str]) -> Prometheus {
         let dir = std::env::temp_dir().join(format!(
             "tour-prometheus-{}-{}",
             std::process::id(),
@@ -55,6 +56,7 @@ impl Prometheus {
             ))
             .arg(format!("--web.listen-address={address}"))
             .arg("--log.level=warn")
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -211,6 +213,11 @@ async fn until<T>(
     }
 }
 
+/// A query on the native histogram answers only on the Prometheus with native histograms on.
+fn needs_native_histograms(query: &str) -> bool {
+    query.contains("tour_response_native_seconds")
+}
+
 fn first_value(results: &[Value]) -> Option<f64> {
     results.first()?["value"][1].as_str()?.parse().ok()
 }
@@ -296,7 +303,7 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
         .map(|(from, tour)| (*from, tour.address.port()))
         .collect();
     let tour = &tours.iter().find(|(port, _)| *port == 5000).unwrap().1;
-    let prometheus = Prometheus::start(&derived_config(&ports)).await;
+    let prometheus = Prometheus::start(&derived_config(&ports), &[]).await;
     let deadline = Instant::now() + Duration::from_secs(60);
 
     // Every target is up, scraped at the address it was given.
@@ -355,12 +362,38 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
         "{metadata:?}"
     );
 
+    // The plain Prometheus keeps every classic histogram as `_bucket` series, the native one's
+    // `+Inf` bucket included, and OpenMetrics' `_created` samples as series of their own.
+    for series in [
+        "file_upload_duration_seconds_bucket",
+        "tour_response_bucketed_seconds_bucket",
+        "http_request_duration_seconds_bucket",
+        "tour_response_native_seconds_bucket",
+        "tour_clicks_created",
+        "tour_response_seconds_created",
+    ] {
+        until(deadline, async || {
+            let results = prometheus.query(series).await;
+            if results.len() >= 4 {
+                Ok(())
+            } else {
+                Err(format!("{series}: {results:?}"))
+            }
+        })
+        .await
+        .unwrap();
+    }
+
     // Every query in the docs and on the pages answers, once enough has been scraped.
     let mut failures = Vec::new();
     let docs_queries = docs::blocks("promql")
         .into_iter()
         .map(|block| (block.place, block.text.trim().to_owned()));
-    for (place, query) in docs_queries.chain(page_queries(tour).await) {
+    // The native histogram's queries need the other Prometheus, with its feature flag.
+    for (place, query) in docs_queries
+        .chain(page_queries(tour).await)
+        .filter(|(_, query)| !needs_native_histograms(query))
+    {
         let answered = until(deadline, async || {
             let results = prometheus.query(&query).await;
             if results.is_empty() {
@@ -710,7 +743,7 @@ async fn tour_judged_by_prometheus() -> (common::TestServer, Prometheus) {
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tour\n    static_configs:\n      - targets: ['{}']\n",
         tour.address
     );
-    let prometheus = Prometheus::start_at(prometheus_address, &scrape).await;
+    let prometheus = Prometheus::start_at(prometheus_address, &scrape, &[]).await;
     (tour, prometheus)
 }
 
@@ -883,4 +916,295 @@ async fn after_a_restart_the_raw_counter_falls_and_rate_never_goes_negative() {
         let lowest = first_value(&prometheus.query(&query).await).unwrap();
         assert!(lowest >= 0.0, "{query}: {lowest}");
     }
+}
+
+/// The exact `q` quantile of `values` by nearest rank, and the fraction at most `bound`.
+fn exact_quantile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank - 1]
+}
+
+/// `POST path` on `tour` with `headers`, returning the `traceparent` the tour answered with.
+async fn post_traced(tour: &Tour, path: &str, headers: &[(&str, &str)]) -> String {
+    let answer = common::http(tour.address, "POST", path, headers, b"").await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.text());
+    answer
+        .header("traceparent")
+        .unwrap_or_else(|| panic!("{path} answered without traceparent"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_with_native_histograms_stores_the_native_histogram_and_exemplars() {
+    if require_program("prometheus", "prometheus").is_none() {
+        return;
+    }
+    // The tour the docs scrape, with its traffic; and a quiet one that sees only the values we
+    // send, so the exact quantile is known.
+    let busy = Tour::spawn(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--traffic",
+            "--upload-seconds",
+            "0..1",
+        ]
+        .map(String::from),
+    );
+    let quiet = Tour::spawn(&["--listen", "127.0.0.1:0"].map(String::from));
+    let values: Vec<f64> = (1..=200)
+        .map(|i| 0.002 * f64::from(i) * f64::from(i) / 40.0)
+        .collect();
+    for value in &values {
+        post_traced(&quiet, &format!("/summary?value={value}"), &[]).await;
+    }
+    let sent = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let ours = post_traced(
+        &quiet,
+        "/counter",
+        &[("traceparent", &format!("00-{sent}-00f067aa0ba902b7-01"))],
+    )
+    .await;
+    assert!(ours.starts_with(&format!("00-{sent}-")), "{ours}");
+    let handed_out = post_traced(&quiet, "/summary?value=30", &[]).await;
+    let handed_out = handed_out.split('-').nth(1).unwrap().to_owned();
+
+    let docs_config = std::fs::read_to_string(docs::doc("prometheus-native.yml")).unwrap();
+    let config = rewrite_ports(
+        &docs_config.replace("scrape_interval: 5s", "scrape_interval: 1s"),
+        &[(5000, busy.address.port())],
+    ) + &format!(
+        "  - job_name: quiet\n    static_configs:\n      - targets: [\"{}\"]\n",
+        quiet.address
+    );
+    let flags = docs::blocks("sh")
+        .iter()
+        .flat_map(|block| block.text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .find(|line| line.contains("--config.file=docs/prometheus-native.yml"))
+        .and_then(|line| {
+            line.split_whitespace()
+                .find(|flag| flag.starts_with("--enable-feature="))
+                .map(str::to_owned)
+        })
+        .expect("docs start the native Prometheus with --enable-feature=");
+    let prometheus = Prometheus::start(&config, &[&flags]).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+
+    // Stored as a native histogram: the query API answers with a `histogram`, not a `value`.
+    for job in ["tour", "quiet"] {
+        let query = format!("tour_response_native_seconds{{job=\"{job}\"}}");
+        until(deadline, async || {
+            let results = prometheus.query(&query).await;
+            match results.first() {
+                Some(result) if result["histogram"][1]["count"].is_string() => Ok(()),
+                _ => Err(format!("{query}: {results:?}")),
+            }
+        })
+        .await
+        .unwrap();
+    }
+    // Protobuf was what it asked for, and what the tours sent.
+    assert!(
+        busy.log()
+            .contains("content_type=\"application/vnd.google.protobuf"),
+        "{}",
+        busy.log()
+    );
+
+    // histogram_quantile on the native histogram agrees with the exact quantile of what we sent
+    // within schema 3's bucket: a factor of 2^(1/8), 9.05%.
+    let (count, sum) = (values.len() + 1, values.iter().sum::<f64>() + 30.0);
+    let mut all = values.clone();
+    all.push(30.0);
+    let answer = |query: String| {
+        let prometheus = &prometheus;
+        async move {
+            until(deadline, async || {
+                first_value(&prometheus.query(&query).await)
+                    .ok_or_else(|| format!("{query} answered nothing"))
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let quiet_native = "tour_response_native_seconds{job=\"quiet\"}";
+    assert_eq!(
+        answer(format!("histogram_count({quiet_native})")).await,
+        count as f64
+    );
+    let stored_sum = answer(format!("histogram_sum({quiet_native})")).await;
+    assert!(
+        (stored_sum - sum).abs() < 1e-9 * sum,
+        "{stored_sum} vs {sum}"
+    );
+    let factor = 2f64.powf(1.0 / 8.0);
+    for q in [0.5, 0.9, 0.99] {
+        let exact = exact_quantile(&all, q);
+        let estimate = answer(format!("histogram_quantile({q}, {quiet_native})")).await;
+        assert!(
+            estimate <= exact * factor && estimate >= exact / factor,
+            "p{q}: estimate {estimate}, exact {exact}"
+        );
+    }
+    let bound = 0.25;
+    let fraction = answer(format!("histogram_fraction(0, {bound}, {quiet_native})")).await;
+    let below = |limit: f64| all.iter().filter(|v| **v <= limit).count() as f64 / count as f64;
+    assert!(
+        fraction >= below(bound / factor) && fraction <= below(bound * factor),
+        "histogram_fraction {fraction}, exact {}",
+        below(bound)
+    );
+
+    // The exemplars: the trace id we sent on the counter, and the one the tour handed out on the
+    // bucket of 30 seconds, and the busy tour's traffic ones.
+    let exemplars = |query: &'static str| {
+        let prometheus = &prometheus;
+        async move {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let answer = prometheus
+                .get(&format!(
+                    "/api/v1/query_exemplars?query={}&start={}&end={}",
+                    form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>(),
+                    now - 600,
+                    now + 60
+                ))
+                .await;
+            answer["data"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|series| series["exemplars"].as_array().cloned().unwrap_or_default())
+                .filter_map(|exemplar| exemplar["labels"]["trace_id"].as_str().map(str::to_owned))
+                .collect::<Vec<String>>()
+        }
+    };
+    until(deadline, async || {
+        let traces = exemplars("tour_clicks_total{job=\"quiet\"}").await;
+        if traces.iter().any(|trace| trace == sent) {
+            Ok(())
+        } else {
+            Err(format!("exemplars of tour_clicks_total: {traces:?}"))
+        }
+    })
+    .await
+    .unwrap();
+    until(deadline, async || {
+        let traces = exemplars("tour_response_bucketed_seconds_bucket{job=\"quiet\"}").await;
+        if traces.contains(&handed_out) {
+            Ok(())
+        } else {
+            Err(format!("exemplars of the bucketed histogram: {traces:?}"))
+        }
+    })
+    .await
+    .unwrap();
+    until(deadline, async || {
+        let traces = exemplars("file_upload_duration_seconds_bucket{job=\"tour\"}").await;
+        if traces.iter().all(|trace| trace.len() == 32) && !traces.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("the traffic's upload exemplars: {traces:?}"))
+        }
+    })
+    .await
+    .unwrap();
+
+    // Every classic histogram is still stored as classic `_bucket` series under the flag.
+    for series in [
+        "file_upload_duration_seconds_bucket",
+        "tour_response_bucketed_seconds_bucket",
+        "http_request_duration_seconds_bucket",
+    ] {
+        assert!(!prometheus.query(series).await.is_empty(), "{series}");
+    }
+
+    // Every docs query on the native histogram answers here.
+    for block in docs::blocks("promql")
+        .into_iter()
+        .filter(|block| needs_native_histograms(&block.text))
+    {
+        let query = block.text.trim().to_owned();
+        until(deadline, async || {
+            if prometheus.query(&query).await.is_empty() {
+                Err(format!("{}: `{query}` returned nothing", block.place))
+            } else {
+                Ok(())
+            }
+        })
+        .await
+        .unwrap();
+    }
+}
+
+/// Serves `body` as a protobuf exposition on a free loopback port, to every scrape, until dropped.
+async fn serve_protobuf(body: Vec<u8>) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = vec![0; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                metrics_tour::exposition::protobuf::CONTENT_TYPE,
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body).await;
+        }
+    });
+    (address, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_the_flag_a_histogram_with_classic_and_native_buckets_is_stored_native_only() {
+    if require_program("prometheus", "prometheus").is_none() {
+        return;
+    }
+    use metrics_tour::exposition::{extras::Extras, protobuf};
+    use metrics_tour::native_histogram::{NativeHistogram, NativeOpts};
+    // One family with both: the classic buckets of a prometheus::Histogram and, under the same
+    // name, a native histogram's buckets, fed the same values.
+    let classic = prometheus::Histogram::with_opts(prometheus::HistogramOpts::new(
+        "mixed_seconds",
+        "Both kinds of buckets.",
+    ))
+    .unwrap();
+    let native = NativeHistogram::new(NativeOpts::new("mixed_seconds", "Native.")).unwrap();
+    for value in [0.01, 0.2, 0.3, 4.0] {
+        classic.observe(value);
+        native.observe(value);
+    }
+    let mut extras = Extras::default();
+    extras
+        .native
+        .insert("mixed_seconds".into(), native.snapshot());
+    let families = prometheus::core::Collector::collect(&classic);
+    let (address, server) = serve_protobuf(protobuf::encode(&families, &extras)).await;
+    let config = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mixed\n    static_configs:\n      - targets: ['{address}']\n"
+    );
+    let prometheus = Prometheus::start(&config, &["--enable-feature=native-histograms"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    until(deadline, async || {
+        let results = prometheus.query("mixed_seconds").await;
+        match results.first() {
+            Some(result) if result["histogram"][1]["count"] == "4" => Ok(()),
+            _ => Err(format!("mixed_seconds: {results:?}")),
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        prometheus.query("mixed_seconds_bucket").await.is_empty(),
+        "the classic buckets were stored too"
+    );
+    server.abort();
 }

@@ -2,10 +2,13 @@
 //!
 //! - [`text`]: the Prometheus text format, the default.
 //! - [`openmetrics`]: the OpenMetrics 1.0 text format, which Prometheus asks for first.
+//! - [`protobuf`]: the delimited protobuf format, the only one carrying the native histogram.
+//! - [`extras`]: what the crate's families cannot hold: creation times, exemplars, native buckets.
 //! - [`process`]: `process_*`, read from `/proc` at most once a second.
 //!
 //! The Prometheus text format is the default; OpenMetrics (see [`openmetrics`]) when the
-//! `Accept` header ranks it at least as high as plain text, as Prometheus' own scrapes do. The body is
+//! `Accept` header ranks it at least as high as plain text, as Prometheus' own scrapes do; protobuf
+//! when it ranks that first, as Prometheus does with `--enable-feature=native-histograms`. The body is
 //! gzipped when `Accept-Encoding` allows it. `?name[]=NAME` (repeatable) selects: a sample's name
 //! keeps exactly the samples of that name (the Python client's rule: `x_bucket` keeps the buckets,
 //! not `x_sum`); a family's name keeps the whole family (client_golang's rule; for a counter, its
@@ -20,8 +23,10 @@ use poem::{
 };
 use prometheus::proto::{MetricFamily, MetricType};
 
+pub mod extras;
 pub mod openmetrics;
 pub mod process;
+pub mod protobuf;
 pub mod text;
 
 use crate::{http::negotiation::quality, http::params::query_pairs, state::AppState};
@@ -31,12 +36,23 @@ use crate::{http::negotiation::quality, http::params::query_pairs, state::AppSta
 pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
     let names = names_asked(req.uri().query().unwrap_or(""));
     let families = selected_families(state, &names);
-    let (content_type, body) = if prefers_openmetrics(req.header(header::ACCEPT).unwrap_or("")) {
-        (openmetrics::CONTENT_TYPE, openmetrics::encode(&families))
+    let accept = req.header(header::ACCEPT).unwrap_or("");
+    let (content_type, body) = if prefers_protobuf(accept) {
+        // Binary: `name[]` selects whole families here, as client_golang does.
+        let extras = state.metrics.extras();
+        (protobuf::CONTENT_TYPE, protobuf::encode(&families, &extras))
     } else {
-        (text::CONTENT_TYPE, text::encode(&families))
+        let (content_type, text) = if prefers_openmetrics(accept) {
+            let extras = state.metrics.extras();
+            (
+                openmetrics::CONTENT_TYPE,
+                openmetrics::encode(&families, &extras),
+            )
+        } else {
+            (text::CONTENT_TYPE, text::encode(&families))
+        };
+        (content_type, selected_samples(&text, &names).into_bytes())
     };
-    let body = selected_samples(&body, &names).into_bytes();
     tracing::debug!(content_type, families = families.len(), "exposition");
     let response = Response::builder()
         .status(StatusCode::OK)
@@ -56,6 +72,17 @@ pub fn prefers_openmetrics(accept: &str) -> bool {
     let openmetrics = quality(accept, "application/openmetrics-text", &[]).unwrap_or(0.0);
     let text = quality(accept, "text/plain", &["text/*", "*/*"]).unwrap_or(0.0);
     openmetrics > 0.0 && openmetrics >= text
+}
+
+/// True when `accept` ranks the delimited protobuf format above zero and no lower than either text
+/// format, as Prometheus does with `--enable-feature=native-histograms`:
+/// `application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,...`.
+/// A wildcard never selects it: curl's `*/*` gets text, not bytes a terminal cannot show.
+pub fn prefers_protobuf(accept: &str) -> bool {
+    let protobuf = quality(accept, "application/vnd.google.protobuf", &[]).unwrap_or(0.0);
+    let openmetrics = quality(accept, "application/openmetrics-text", &[]).unwrap_or(0.0);
+    let text = quality(accept, "text/plain", &["text/*", "*/*"]).unwrap_or(0.0);
+    protobuf > 0.0 && protobuf >= openmetrics && protobuf >= text
 }
 
 /// True when `accept_encoding` allows gzip, by name or by `*`, with a `q` above zero. (poem's

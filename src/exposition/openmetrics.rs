@@ -4,27 +4,35 @@
 //! ways a scraper notices: a counter's family is named without `_total` while its sample keeps it,
 //! `le` and `quantile` values have one canonical spelling (`1.0`, not `1`), an untyped family is
 //! `unknown`, and the exposition ends in `# EOF`. Prometheus asks for this format first when it scrapes.
+//!
+//! It also carries what the crate's families cannot, read from [`Extras`]: a `_created` sample
+//! after the counters, histograms and the summary whose creation time is known, and on a counter's
+//! `_total` and on each histogram bucket its latest exemplar, `# {trace_id="..."} value timestamp`.
+//! Never on a gauge: OpenMetrics 1.0 allows exemplars on counters and buckets only.
 
 use std::fmt::Write;
 
 use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType};
 
+use crate::exposition::extras::{Exemplar, Extras, EXEMPLAR_LABELS_MAX_CHARS};
+
 /// The content type of OpenMetrics 1.0, exactly as the specification spells it.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Writes `families` as one OpenMetrics exposition, `# EOF` included. Each family is written whole,
-/// in the order given, so families are never interleaved.
-pub fn encode(families: &[MetricFamily]) -> String {
+/// Writes `families` as one OpenMetrics exposition, with what `extras` adds, `# EOF` included. Each
+/// family is written whole, in the order given, so families are never interleaved.
+pub fn encode(families: &[MetricFamily], extras: &Extras) -> String {
     let mut out = String::new();
     for family in families {
-        write_family(&mut out, family);
+        write_family(&mut out, family, extras);
     }
     out.push_str("# EOF\n");
     out
 }
 
-fn write_family(out: &mut String, family: &MetricFamily) {
+fn write_family(out: &mut String, family: &MetricFamily, extras: &Extras) {
     let kind = family.get_field_type();
+    let exemplar = |slot| extras.exemplar(family.name(), slot);
     let name = match kind {
         MetricType::COUNTER => family
             .name()
@@ -47,10 +55,18 @@ fn write_family(out: &mut String, family: &MetricFamily) {
     for metric in family.get_metric() {
         let sample = |out: &mut String, suffix: &str, extra: Option<(&str, f64)>, value: &str| {
             write_sample(out, &format!("{name}{suffix}"), metric, extra, value);
+            out.push('\n');
+        };
+        let sample_with_exemplar = |out: &mut String, suffix: &str, extra, value: &str, slot| {
+            write_sample(out, &format!("{name}{suffix}"), metric, extra, value);
+            if let Some(exemplar) = exemplar(slot) {
+                write_exemplar(out, exemplar);
+            }
+            out.push('\n');
         };
         match kind {
             MetricType::COUNTER => {
-                sample(out, "_total", None, &float(metric.get_counter().value()))
+                sample_with_exemplar(out, "_total", None, &float(metric.get_counter().value()), 0)
             }
             MetricType::GAUGE => sample(out, "", None, &float(metric.get_gauge().value())),
             MetricType::UNTYPED => sample(out, "", None, &float(metric.untyped.value())),
@@ -58,23 +74,26 @@ fn write_family(out: &mut String, family: &MetricFamily) {
                 let histogram = metric.get_histogram();
                 let count = histogram.get_sample_count();
                 let mut has_inf = false;
-                for bucket in histogram.get_bucket() {
+                let buckets = histogram.get_bucket();
+                for (slot, bucket) in buckets.iter().enumerate() {
                     let bound = bucket.upper_bound();
                     has_inf |= bound == f64::INFINITY;
-                    sample(
+                    sample_with_exemplar(
                         out,
                         "_bucket",
                         Some(("le", bound)),
                         &bucket.cumulative_count().to_string(),
+                        slot,
                     );
                 }
                 // The crate leaves the +Inf bucket implicit; OpenMetrics requires it.
                 if !has_inf {
-                    sample(
+                    sample_with_exemplar(
                         out,
                         "_bucket",
                         Some(("le", f64::INFINITY)),
                         &count.to_string(),
+                        buckets.len(),
                     );
                 }
                 sample(out, "_count", None, &count.to_string());
@@ -94,10 +113,30 @@ fn write_family(out: &mut String, family: &MetricFamily) {
                 sample(out, "_count", None, &summary.sample_count().to_string());
             }
         }
+        let created = extras.created(family.name());
+        if let (Some(created), true) = (created, metric.get_label().is_empty()) {
+            sample(out, "_created", None, &float(created));
+        }
     }
 }
 
-/// One sample line: `name{labels} value [timestamp]`, with `extra` (`le` or `quantile`) last.
+/// ` # {trace_id="..."} value timestamp`, after a sample's value; left out if its labels would pass
+/// the 128 characters OpenMetrics allows (a trace id is 32).
+fn write_exemplar(out: &mut String, exemplar: &Exemplar) {
+    if "trace_id".len() + exemplar.trace_id.chars().count() > EXEMPLAR_LABELS_MAX_CHARS {
+        return;
+    }
+    let _ = write!(
+        out,
+        " # {{trace_id=\"{}\"}} {} {:.3}",
+        escape(&exemplar.trace_id),
+        float(exemplar.value),
+        exemplar.timestamp
+    );
+}
+
+/// One sample, without its line end: `name{labels} value [timestamp]`, with `extra` (`le` or
+/// `quantile`) last.
 fn write_sample(
     out: &mut String,
     name: &str,
@@ -130,7 +169,6 @@ fn write_sample(
             millis.rem_euclid(1000)
         );
     }
-    out.push('\n');
 }
 
 /// Escapes a HELP text or a label value: backslash, double quote and line feed, as the ABNF's

@@ -6,9 +6,11 @@
 //! - [`reply`]: plain text for curl, a `303` back to the page for a browser form.
 //! - [`negotiation`]: the `q` a client gives a media type or a coding.
 //! - [`request_metrics`]: `http_requests_total` and `http_request_duration_seconds`.
+//! - [`traceparent`]: the W3C trace a request belongs to, which its exemplars name.
 
 pub mod bad_input;
 pub mod negotiation;
 pub mod params;
 pub mod reply;
 pub mod request_metrics;
+pub mod traceparent;

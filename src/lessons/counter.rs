@@ -10,14 +10,6 @@
 //!
 //! **How to make one.** `Counter::new("tour_clicks_total", help)`, registered in [`crate::state`].
 
-use std::{
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc,
-    },
-    time::{SystemTime, UNIX_EPOCH},
-};
-
 use poem::{handler, web::Data, Body, Request, Response};
 
 use crate::{
@@ -25,12 +17,14 @@ use crate::{
         bad_input::{stays_finite, BadInput},
         params::Params,
         reply,
+        traceparent::TraceId,
     },
     state::AppState,
     tour::snapshot::Point,
 };
 
-/// `POST /counter[?by=N]`: adds 1, or `N`, to `tour_clicks_total`.
+/// `POST /counter[?by=N]`: adds 1, or `N`, to `tour_clicks_total`, the request's trace becoming its
+/// exemplar.
 #[handler]
 pub async fn increment(
     req: &Request,
@@ -40,6 +34,7 @@ pub async fn increment(
     let by = Params::read(req, body)
         .await?
         .increment("a counter only goes up: to go down, use a gauge (POST /gauge/dec)")?;
+    let trace = TraceId::of(req);
     let clicks = &state.metrics.clicks;
     let _one_at_a_time = state.one_update_at_a_time();
     stays_finite(
@@ -48,10 +43,11 @@ pub async fn increment(
         &format!("by={by:e}"),
     )?;
     clicks.inc_by(by);
-    Ok(reply::updated(
+    state.metrics.exemplars.clicks.record(by, trace.as_str());
+    Ok(trace.answer(reply::updated(
         req,
         format!("tour_clicks_total is now {}", clicks.get()),
-    ))
+    )))
 }
 
 /// `POST /counter/restart`: the counter demo restarts as its process would: `tour_clicks_total`
@@ -70,34 +66,6 @@ pub async fn restart(
         req,
         "tour_clicks_total restarted at 0, as a new process starts it; rate() and increase() read the fall as a reset".to_owned(),
     ))
-}
-
-/// When a counter started counting, in Unix seconds: OpenMetrics' `_created`. A restart moves it,
-/// so a scraper can tell "restarted at 0" from "never counted anything". Cloning shares it.
-#[derive(Debug, Clone)]
-pub struct Created(Arc<AtomicU64>);
-
-impl Created {
-    /// Created now.
-    pub fn now() -> Self {
-        Created(Arc::new(AtomicU64::new(unix_now().to_bits())))
-    }
-
-    /// Moves the created time to now, as a restart does.
-    pub fn reset(&self) {
-        self.0.store(unix_now().to_bits(), Ordering::Relaxed);
-    }
-
-    /// The created time, in Unix seconds.
-    pub fn seconds(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
-    }
-}
-
-fn unix_now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |since| since.as_secs_f64())
 }
 
 /// How much a counter grew over `points` (oldest first), reading any fall as a restart at 0 and

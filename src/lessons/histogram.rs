@@ -30,7 +30,7 @@ use rand::Rng;
 use tokio::time::Instant;
 
 use crate::{
-    http::{bad_input::BadInput, reply},
+    http::{bad_input::BadInput, reply, traceparent::TraceId},
     lessons::gauge::InProgress,
     state::AppState,
     tour::snapshot::HistogramData,
@@ -38,7 +38,8 @@ use crate::{
 
 /// `POST /file-upload`: the seed's demo. Counts the body (never storing it), waits a uniform random
 /// time in `--upload-seconds` without blocking other requests, and observes how long that took. A
-/// browser's form gets a 303 back to its page.
+/// browser's form gets a 303 back to its page. The request's trace becomes its bucket's exemplar
+/// and comes back in the `traceparent` response header.
 #[handler]
 pub async fn file_upload(
     req: &Request,
@@ -60,14 +61,19 @@ pub async fn file_upload(
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
     let took = started.elapsed().as_secs_f64();
+    let trace = TraceId::of(req);
     metrics.file_upload_duration.observe(took);
+    metrics
+        .exemplars
+        .file_upload_duration
+        .record(took, trace.as_str());
     state.kept_uploads.keep(took);
     let message = format!("File upload took {took:.2} seconds!");
     if reply::prefers_html(req) {
-        return Ok(reply::updated(req, message));
+        return Ok(trace.answer(reply::updated(req, message)));
     }
     // The seed's answer, byte for byte, for curl.
-    Ok(message.into_response())
+    Ok(trace.answer(message.into_response()))
 }
 
 /// Reads the body to its end, refusing it as soon as it passes `limit` bytes; returns its length.

@@ -1,7 +1,9 @@
 //! `POST /summary`: the summary demo, observing response times with a long tail.
 //!
 //! Each value goes into the summary `tour_response_seconds` and, for the histogram-versus-summary
-//! lesson, into the histogram `tour_response_bucketed_seconds`: the same observations, two answers.
+//! lesson, into the histogram `tour_response_bucketed_seconds` and the native histogram
+//! `tour_response_native_seconds`: the same observations, three answers. The request's trace is
+//! the bucketed histogram's exemplar.
 
 use poem::{handler, web::Data, Body, Request, Response};
 use rand::Rng;
@@ -11,6 +13,7 @@ use crate::{
         bad_input::{shown, stays_finite, BadInput},
         params::Params,
         reply,
+        traceparent::TraceId,
     },
     state::AppState,
 };
@@ -32,6 +35,7 @@ pub async fn observe(
         Some(value) => value,
         None => simulated_response_seconds(&mut rand::rng()),
     };
+    let trace = TraceId::of(req);
     let metrics = &state.metrics;
     let _one_at_a_time = state.one_update_at_a_time();
     let update = format!("value={seconds:e}");
@@ -47,11 +51,16 @@ pub async fn observe(
     )?;
     metrics.response.observe(seconds);
     metrics.response_histogram.observe(seconds);
+    metrics.response_native.observe(seconds);
     state.kept_responses.keep(seconds);
-    Ok(reply::updated(
+    metrics
+        .exemplars
+        .response_histogram
+        .record(seconds, trace.as_str());
+    Ok(trace.answer(reply::updated(
         req,
         format!("observed {seconds} seconds in tour_response_seconds"),
-    ))
+    )))
 }
 
 /// The simulated response times' median, in seconds.

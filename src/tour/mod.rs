@@ -18,15 +18,22 @@ use poem::{
     web::Data,
     Request, Response,
 };
+use prometheus::proto::MetricFamily;
 
 use crate::{
-    exposition,
+    exposition::{
+        self,
+        extras::Extras,
+        protobuf::{self, WireNative},
+    },
     lessons::histogram::KeptObservations,
     state::AppState,
     templates,
     tour::{
         history::History,
-        snapshot::{read_histogram, read_scalar, read_series, read_summary, Snapshot},
+        snapshot::{
+            read_histogram, read_scalar, read_series, read_summary, HistogramData, Snapshot,
+        },
     },
 };
 
@@ -42,6 +49,19 @@ const RATE_RANGE_5M: std::time::Duration = std::time::Duration::from_secs(300);
 /// sampler has kept. It writes nothing.
 pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
     let families = state.metrics.registry.gather();
+    let extras = state.metrics.extras();
+    let uploads = read_histogram(&families, "file_upload_duration_seconds");
+    let response_buckets = read_histogram(&families, "tour_response_bucketed_seconds");
+    let with_exemplars = |buckets: &Option<HistogramData>, family: &str| {
+        let bounds = buckets
+            .iter()
+            .flat_map(|h| h.buckets.iter().map(|(le, _)| *le));
+        bounds
+            .chain([f64::INFINITY])
+            .enumerate()
+            .map(|(slot, le)| (le, extras.exemplar(family, slot).cloned()))
+            .collect()
+    };
     let responses = read_summary(&families, "tour_response_seconds");
     let span = state.metrics.response.window_span();
     let (window_responses, window_responses_complete) = state.kept_responses.within(span);
@@ -58,9 +78,13 @@ pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
         clicks: read_scalar(&families, "tour_clicks_total"),
         temperature: read_scalar(&families, "tour_temperature_celsius"),
         uploads_in_progress: read_scalar(&families, "file_uploads_in_progress"),
-        uploads: read_histogram(&families, "file_upload_duration_seconds"),
+        upload_exemplars: with_exemplars(&uploads, "file_upload_duration_seconds"),
+        response_exemplars: with_exemplars(&response_buckets, "tour_response_bucketed_seconds"),
+        click_exemplar: extras.exemplar("tour_clicks_total", 0).cloned(),
+        native: native_as_sent(&families, &extras, "tour_response_native_seconds"),
+        uploads,
         responses,
-        response_buckets: read_histogram(&families, "tour_response_bucketed_seconds"),
+        response_buckets,
         clicks_rate_1m: crate::lessons::counter::rate_over_time(&clicks_samples, 60.0, window),
         clicks_rate_5m: crate::lessons::counter::rate_over_time(
             &clicks_samples,
@@ -85,10 +109,33 @@ pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
         window_responses,
         window_responses_complete,
         exposition: exposition::text::encode(&families),
-        openmetrics: exposition::openmetrics::encode(&families),
+        openmetrics: exposition::openmetrics::encode(&families, &state.metrics.extras()),
         traffic_cycle_seconds: crate::traffic::CYCLE.as_secs_f64(),
         http_requests: read_series(&families, "http_requests_total"),
     }
+}
+
+/// A native histogram's family as the protobuf exposition sends it, decoded back: what the lesson
+/// shows is what Prometheus receives.
+fn native_as_sent(families: &[MetricFamily], extras: &Extras, name: &str) -> Option<WireNative> {
+    let family = snapshot::family(families, name)?;
+    let body = protobuf::encode(std::slice::from_ref(family), extras);
+    let decoded = protobuf::decode_delimited(&body)?;
+    WireNative::of_family(decoded.first()?)
+}
+
+/// `GET /tour/native-histogram`.
+#[handler]
+pub fn native_histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
+    html(templates::native_histogram::page(&take_snapshot(
+        state, req,
+    )))
+}
+
+/// `GET /tour/exemplars`.
+#[handler]
+pub fn exemplars(req: &Request, Data(state): Data<&AppState>) -> Response {
+    html(templates::exemplars::page(&take_snapshot(state, req)))
 }
 
 /// `GET /`: the four types side by side.

@@ -5,6 +5,8 @@
 
 use prometheus::proto::{MetricFamily, MetricType};
 
+use crate::exposition::{extras::Exemplar, protobuf::WireNative};
+
 /// One point of a value's recent history, `seconds_ago` before the page was built.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
@@ -57,6 +59,14 @@ pub struct Snapshot {
     pub openmetrics: String,
     /// One swell and ebb of `--traffic`'s crowd, in seconds, for the pages that describe its shape.
     pub traffic_cycle_seconds: f64,
+    /// `tour_response_native_seconds` as the protobuf exposition carries it, decoded from our own output.
+    pub native: Option<WireNative>,
+    /// The latest exemplar of each bucket of `file_upload_duration_seconds`: `(le, exemplar)`, `+Inf` last.
+    pub upload_exemplars: Vec<(f64, Option<Exemplar>)>,
+    /// The latest exemplar of each bucket of `tour_response_bucketed_seconds`.
+    pub response_exemplars: Vec<(f64, Option<Exemplar>)>,
+    /// The latest exemplar of `tour_clicks_total`.
+    pub click_exemplar: Option<Exemplar>,
     /// `rate(tour_clicks_total[1m])` and `rate(tour_clicks_total[5m])` over the chart's window,
     /// computed from the tour's own samples.
     pub clicks_rate_1m: Vec<Point>,

@@ -23,6 +23,8 @@ pub const PAGES: &[&str] = &[
     "/tour/histogram",
     "/tour/summary",
     "/tour/versus",
+    "/tour/native-histogram",
+    "/tour/exemplars",
     "/tour/anatomy",
     "/tour/labels",
     "/tour/quiz",
@@ -240,9 +242,13 @@ pub fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// Reads one sample's value from an exposition, `None` when the line is absent.
+/// Reads one sample's value from an exposition, `None` when the line is absent; an OpenMetrics
+/// exemplar after the value (` # {trace_id="..."} ...`) is not part of it.
 pub fn sample(exposition: &str, series: &str) -> Option<f64> {
     exposition.lines().find_map(|line| {
+        let line = line
+            .split_once(" # ")
+            .map_or(line, |(sample, _exemplar)| sample);
         let (name, value) = line.rsplit_once(' ')?;
         (name == series).then(|| value.parse().ok()).flatten()
     })

@@ -1,0 +1,152 @@
+//! `GET /tour/native-histogram`: the schema, how an observation finds its bucket, the zero bucket,
+//! and the spans and deltas of `tour_response_native_seconds`, decoded from the tour's own protobuf.
+
+use maud::{html, Markup};
+
+use super::{
+    action_form, command, layout, promql, rounded, scroll_box, section, windows_note, Snapshot,
+};
+use crate::exposition::protobuf::WireNative;
+use crate::native_histogram::index::{upper_edge, BucketIndex};
+use crate::native_histogram::spans;
+
+/// The value the "how an observation finds its bucket" section follows.
+const EXAMPLE_SECONDS: f64 = 0.1;
+
+/// The native histogram lesson.
+pub fn page(snapshot: &Snapshot) -> Markup {
+    let origin = &snapshot.origin;
+    layout(
+        "Native histogram",
+        html! {
+            p.lead { "Every response time observed by " code { "POST /summary" } " also goes into "
+                code { "tour_response_native_seconds" } ", a native histogram: its buckets follow one rule "
+                "instead of a list someone chose, only the buckets that received an observation are sent, "
+                "and the whole histogram travels as one sample." }
+            div.buttons {
+                (action_form("/summary", "Observe a random response time", None))
+                (action_form("/summary", "Observe", Some(("value", "Response time to observe (s)", "0.1"))))
+            }
+            (command(&format!("for i in $(seq 50); do curl -s -X POST {origin}/summary; done")))
+            (windows_note())
+            @match &snapshot.native {
+                Some(native) => {
+                    (section("The schema: where the bucket edges lie", schema(native)))
+                    (section("How an observation finds its bucket", finding(native.schema)))
+                    (section("The zero bucket", zero_bucket(native)))
+                    (section("Spans and deltas: the sparse buckets on the wire", wire(native)))
+                }
+                None => p.empty { "The native histogram " code { "tour_response_native_seconds" } " is not in /metrics." },
+            }
+            (section("Asking Prometheus", queries()))
+            (section("Why it ends choosing buckets", why()))
+        },
+    )
+}
+
+fn schema(native: &WireNative) -> Markup {
+    let schema = native.schema;
+    let factor = upper_edge(1, schema);
+    let per_octave = if schema >= 0 { 1u32 << schema } else { 1 };
+    html! {
+        p { "Schema " strong #native-schema { (schema) } ": bucket " var { "i" } " ends at "
+            code { "2^(i·2^-" (schema) ")" } ", so each edge is " strong { (format!("{factor:.4}")) }
+            " times the one before, and " (per_octave) " buckets share each power of two. Bucket "
+            var { "i" } " holds the values above its lower edge and up to its upper edge, as a classic bucket's "
+            code { "le" } " does." }
+        @if schema > 0 {
+            (scroll_box("The edges between 1 and 2", html! {
+                table {
+                    caption { "The edges between 1 and 2 at schema " (schema) }
+                    thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers" } } }
+                    tbody {
+                        @for i in 1..=(1i32 << schema) {
+                            tr { td { (i) } td { "(" (format!("{:.4}", upper_edge(i - 1, schema))) ", " (format!("{:.4}", upper_edge(i, schema))) "]" } }
+                        }
+                    }
+                }
+            }))
+        }
+        p { "The tour counts at schema 3 and sends at most 100 buckets: when more are populated, it "
+            "widens the schema by one, merging each pair of buckets, until they fit." }
+    }
+}
+
+fn finding(schema: i32) -> Markup {
+    let index = BucketIndex::new(schema).index(EXAMPLE_SECONDS);
+    html! {
+        p { "A value " var { "v" } " lands in bucket " code { "ceil(log2(v) · 2^" (schema) ")" } ": for "
+            (EXAMPLE_SECONDS) " s that is bucket " strong #native-example-index { (index) } ", which covers "
+            "(" (format!("{:.5}", upper_edge(index - 1, schema))) ", " (format!("{:.5}", upper_edge(index, schema))) "]. "
+            "The tour takes no logarithm: the float's exponent gives the power of two, and its mantissa, "
+            "compared with the edges inside one power of two, the bucket within it." }
+    }
+}
+
+fn zero_bucket(native: &WireNative) -> Markup {
+    html! {
+        p { "Values whose magnitude is at most the zero threshold, " code { (format!("{:.3e}", native.zero_threshold)) }
+            " here, are counted together in the zero bucket rather than in ever smaller buckets: "
+            strong #native-zero-count { (native.zero_count) } " so far. Negative values get buckets of their own, "
+            "mirrored; response times never need them." }
+    }
+}
+
+fn wire(native: &WireNative) -> Markup {
+    let buckets =
+        spans::decode(&native.positive_spans, &native.positive_deltas).unwrap_or_default();
+    html! {
+        p { "Decoded from the tour's own protobuf exposition, as Prometheus receives it: "
+            (native.count) " observations, sum " (rounded(native.sum)) "." }
+        (scroll_box("positive_span", html! {
+            table #native-spans {
+                caption { "positive_span: skip " var { "offset" } " buckets, then " var { "length" } " buckets follow" }
+                thead { tr { th scope="col" { "offset" } th scope="col" { "length" } } }
+                tbody { @for span in &native.positive_spans { tr { td { (span.offset) } td { (span.length) } } } }
+            }
+        }))
+        p { "positive_delta, each count minus the one before: " code #native-deltas {
+            (native.positive_deltas.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) } }
+        (scroll_box("The buckets the spans and deltas describe", html! {
+            table #native-buckets {
+                caption { "The buckets the spans and deltas describe" }
+                thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers (s)" } th scope="col" { "count" } } }
+                tbody {
+                    @for (index, count) in &buckets {
+                        tr {
+                            td { (index) }
+                            td { "(" (format!("{:.5}", upper_edge(index - 1, native.schema))) ", " (format!("{:.5}", upper_edge(*index, native.schema))) "]" }
+                            td { (count) }
+                        }
+                    }
+                }
+            }
+        }))
+        p { "The first span's offset is the index of its first bucket; every later offset is the gap since the "
+            "previous span ended. Deltas rather than counts, because neighbouring buckets hold similar counts and "
+            "small numbers take fewer bytes." }
+    }
+}
+
+fn queries() -> Markup {
+    html! {
+        p { "On a Prometheus started with " code { "--enable-feature=native-histograms" }
+            " (see docs/classroom.md), which asks for protobuf: one series, no " code { "le" } " label, no "
+            code { "sum by (le)" } "." }
+        (promql("histogram_quantile(0.9, rate(tour_response_native_seconds[5m]))", "The 90th percentile of the last five minutes."))
+        (promql("histogram_fraction(0, 0.25, rate(tour_response_native_seconds[5m]))", "The share of responses that took at most 250 ms."))
+        (promql("histogram_count(rate(tour_response_native_seconds[5m]))", "Responses per second."))
+        (promql("histogram_sum(rate(tour_response_native_seconds[5m]))", "Seconds of response time per second; divided by the count, the mean."))
+    }
+}
+
+fn why() -> Markup {
+    html! {
+        p { "A classic histogram is as precise as the edges someone picked: the seed's one-second buckets "
+            "cannot tell 1.1 s from 1.9 s, and a quantile that falls above the last edge is reported as that edge. "
+            "Here every bucket is the same factor wider than the one below, from microseconds to days, so "
+            "a quantile's estimate is within one bucket, about 9% at schema 3, wherever the values fall. "
+            "Unlike a summary, native histograms from many instances add up, and any quantile can be asked "
+            "later over any range." }
+    }
+}
