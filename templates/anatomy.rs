@@ -149,7 +149,12 @@ pub fn explain(line: &str, kind: &str) -> String {
     if line.starts_with('#') {
         return "A comment: scrapers ignore it.".to_owned();
     }
-    let (series, value) = line.rsplit_once(' ').unwrap_or((line, ""));
+    // An exemplar follows its sample after ` # `: the sample's own value comes before it.
+    let (sample, exemplar) = match line.split_once(" # ") {
+        Some((sample, exemplar)) => (sample, Some(exemplar)),
+        None => (line, None),
+    };
+    let (series, value) = sample.rsplit_once(' ').unwrap_or((sample, ""));
     let (name, labels) = match series.split_once('{') {
         Some((name, labels)) => (name, labels.trim_end_matches('}')),
         None => (series, ""),
@@ -194,5 +199,18 @@ pub fn explain(line: &str, kind: &str) -> String {
     } else {
         format!("A sample: {value}")
     };
-    format!("{what}{series_note}.")
+    match exemplar.and_then(explain_exemplar) {
+        Some(exemplar) => format!("{what}{series_note}. {exemplar}"),
+        None => format!("{what}{series_note}."),
+    }
+}
+
+/// Explains an exemplar, `{trace_id="..."} value timestamp`: which request was counted here.
+fn explain_exemplar(exemplar: &str) -> Option<String> {
+    let (labels, rest) = exemplar.strip_prefix('{')?.split_once("} ")?;
+    let trace = labels.strip_prefix("trace_id=\"")?.strip_suffix('"')?;
+    let (value, at) = rest.split_once(' ')?;
+    Some(format!(
+        "After #, its exemplar: the latest observation counted here, {value}, came from trace {trace} at {at} (Unix seconds)."
+    ))
 }

@@ -55,21 +55,19 @@ fn buckets(
     let Some((cumulative, count)) = histogram else {
         return html! { p.empty { code { (family) } " is not in /metrics." } };
     };
-    let mut previous = 0;
+    // Cumulative, as each `_bucket{le}` line counts and as its exemplar is attached to it.
     let bars: Vec<(String, u64)> = cumulative
         .iter()
         .copied()
         .chain([(f64::INFINITY, count)])
         .zip(exemplars)
         .map(|((le, total), (_, exemplar))| {
-            let in_bucket = total.saturating_sub(previous);
-            previous = total;
             let mark = if exemplar.is_some() { " ◆" } else { "" };
-            (format!("≤ {}{mark}", rounded(le)), in_bucket)
+            (format!("≤ {}{mark}", rounded(le)), total)
         })
         .collect();
     html! {
-        (chart::bars(&format!("{id}-chart"), &format!("{family}: observations per bucket, ◆ where the bucket has an exemplar"), &bars))
+        (chart::bars(&format!("{id}-chart"), &format!("{family}: observations at most each le (cumulative, as its _bucket lines count), ◆ where the bucket has an exemplar"), &bars))
         (scroll_box(&format!("The exemplars of {family}"), html! {
             table #(id) {
                 caption { "The latest exemplar of each bucket of " code { (family) } }

@@ -164,6 +164,31 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
                 && sample("tour_response_seconds_count") == Some(2.0),
             "three quantiles, each between the smallest and largest observed, and `_count 2`",
         )
+    } else if text.contains("vnd.google.protobuf") {
+        let native: Vec<&str> = out
+            .lines()
+            .filter(|line| line.starts_with("tour_response_native_seconds"))
+            .collect();
+        expect(
+            out.starts_with(
+                "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited",
+            ) && native.len() == 3
+                && native.iter().any(|line| line.starts_with("tour_response_native_seconds_bucket{le=\"+Inf\"} "))
+                && native.iter().any(|line| line.starts_with("tour_response_native_seconds_sum "))
+                && native.iter().any(|line| line.starts_with("tour_response_native_seconds_count ")),
+            "the protobuf content type, then only `_bucket{le=\"+Inf\"}`, `_sum` and `_count` in the text format",
+        )
+    } else if text.contains("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736") {
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        expect(
+            out.to_ascii_lowercase()
+                .contains(&format!("traceparent: 00-{trace}-"))
+                && out.lines().any(|line| {
+                    line.starts_with("tour_response_bucketed_seconds_bucket{le=\"0.05\"} ")
+                        && line.contains(&format!("# {{trace_id=\"{trace}\"}} 0.042 "))
+                }),
+            "your trace id in the answer's `traceparent`, then as the exemplar of `le=\"0.05\"`",
+        )
     } else if text.contains("openmetrics-text") {
         expect(
             out.contains("# TYPE tour_clicks counter\n")

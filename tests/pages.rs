@@ -183,7 +183,10 @@ async fn the_summary_and_versus_pages_show_the_quantiles_in_metrics() {
     assert!(summary.contains(&shown), "{shown} not in {summary}");
     let versus = body(cli.get("/tour/versus").send().await).await;
     // The versus page adds each answer's error against the exact value after it.
-    let shown_with_error = format!(r#"<th scope="row">0.5</th><td>{median:.3} ("#);
+    let shown_with_error = format!(
+        r#"<th scope="row">0.5</th><td>{} ("#,
+        metrics_tour::templates::rounded(median)
+    );
     assert!(
         versus.contains(&shown_with_error),
         "{shown_with_error} not in {versus}"

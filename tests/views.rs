@@ -229,7 +229,9 @@ fn the_versus_page_puts_the_two_answers_side_by_side() {
     };
     let page = templates::versus::page(&snapshot).into_string();
     assert!(
-        page.contains(r#"<th scope="row">0.5</th><td>1.4</td><td>1.375</td><td>1.4</td>"#),
+        page.contains(
+            r#"<th scope="row">0.5</th><td>1.4 (+0.0%)</td><td>1.375 (-1.8%)</td><td>—</td><td>1.4</td>"#
+        ),
         "{page}"
     );
 }
@@ -258,7 +260,9 @@ fn the_versus_page_compares_the_histogram_over_the_summarys_window_not_since_sta
     let page = templates::versus::page(&snapshot).into_string();
     // Rank 2 of 4 in (0, 1], holding 4: 0 + 1 × 2 / 4 = 0.5; since start it would be 3.3.
     assert!(
-        page.contains(r#"<th scope="row">0.5</th><td>0.6</td><td>0.5</td><td>0.4</td>"#),
+        page.contains(
+            r#"<th scope="row">0.5</th><td>0.6 (+50.0%)</td><td>0.5 (+25.0%)</td><td>—</td><td>0.4</td>"#
+        ),
         "{page}"
     );
     assert!(
@@ -472,5 +476,21 @@ fn the_anatomy_page_explains_what_openmetrics_changes() {
     assert!(
         !page.contains("<dt><code># TYPE tour_clicks_total counter</code>"),
         "the older text format"
+    );
+}
+
+#[test]
+fn the_anatomy_page_reads_a_bucket_with_an_exemplar_by_its_own_value() {
+    let line = "file_upload_duration_seconds_bucket{le=\"2.0\"} 2 # {trace_id=\"7d61a29cfed2f92c6879e7a3e4c073c9\"} 1.213153267 1795647767.229";
+    let note = templates::anatomy::explain(line, "histogram");
+    assert!(
+        note.starts_with("Bucket: 2 observations were at most 2.0"),
+        "{note}"
+    );
+    assert!(
+        note.contains("1.213153267")
+            && note.contains("7d61a29cfed2f92c6879e7a3e4c073c9")
+            && note.contains("1795647767.229"),
+        "{note}"
     );
 }

@@ -12,8 +12,9 @@
 
 use std::fmt::Write;
 
-use prometheus::proto::{LabelPair, Metric, MetricFamily, MetricType};
+use prometheus::proto::{Metric, MetricFamily, MetricType};
 
+use super::{push_escaped, push_float, push_series};
 use crate::exposition::extras::{Exemplar, Extras, EXEMPLAR_LABELS_MAX_CHARS};
 
 /// The content type of OpenMetrics 1.0, exactly as the specification spells it.
@@ -50,116 +51,69 @@ fn write_family(out: &mut String, family: &MetricFamily, extras: &Extras) {
     // Writing to a String cannot fail, so the `fmt::Result`s below are ignored.
     let _ = writeln!(out, "# TYPE {name} {type_name}");
     if !family.help().is_empty() {
-        let _ = writeln!(out, "# HELP {name} {}", escape(family.help()));
+        let _ = write!(out, "# HELP {name} ");
+        push_escaped(out, family.help(), true);
+        out.push('\n');
     }
     for metric in family.get_metric() {
-        let sample = |out: &mut String, suffix: &str, extra: Option<(&str, f64)>, value: &str| {
-            write_sample(out, &format!("{name}{suffix}"), metric, extra, value);
-            out.push('\n');
+        // A sample is its series, its value, maybe an exemplar, and a line end.
+        let float = |out: &mut String, suffix, extra, value: f64| {
+            push_series(out, (name, suffix), metric, extra, push_canonical);
+            push_canonical(out, value);
+            end_sample(out, metric, None);
         };
-        let sample_with_exemplar = |out: &mut String, suffix: &str, extra, value: &str, slot| {
-            write_sample(out, &format!("{name}{suffix}"), metric, extra, value);
-            if let Some(exemplar) = exemplar(slot) {
-                write_exemplar(out, exemplar);
-            }
-            out.push('\n');
+        let count = |out: &mut String, suffix, extra, value: u64, slot: Option<usize>| {
+            push_series(out, (name, suffix), metric, extra, push_canonical);
+            let _ = write!(out, "{value}");
+            end_sample(out, metric, slot.and_then(exemplar));
         };
         match kind {
             MetricType::COUNTER => {
-                sample_with_exemplar(out, "_total", None, &float(metric.get_counter().value()), 0)
+                push_series(out, (name, "_total"), metric, None, push_canonical);
+                push_canonical(out, metric.get_counter().value());
+                end_sample(out, metric, exemplar(0));
             }
-            MetricType::GAUGE => sample(out, "", None, &float(metric.get_gauge().value())),
-            MetricType::UNTYPED => sample(out, "", None, &float(metric.untyped.value())),
+            MetricType::GAUGE => float(out, "", None, metric.get_gauge().value()),
+            MetricType::UNTYPED => float(out, "", None, metric.untyped.value()),
             MetricType::HISTOGRAM => {
                 let histogram = metric.get_histogram();
-                let count = histogram.get_sample_count();
+                let total = histogram.get_sample_count();
                 let mut has_inf = false;
                 let buckets = histogram.get_bucket();
                 for (slot, bucket) in buckets.iter().enumerate() {
                     let bound = bucket.upper_bound();
                     has_inf |= bound == f64::INFINITY;
-                    sample_with_exemplar(
-                        out,
-                        "_bucket",
-                        Some(("le", bound)),
-                        &bucket.cumulative_count().to_string(),
-                        slot,
-                    );
+                    let le = Some(("le", bound));
+                    count(out, "_bucket", le, bucket.cumulative_count(), Some(slot));
                 }
                 // The crate leaves the +Inf bucket implicit; OpenMetrics requires it.
                 if !has_inf {
-                    sample_with_exemplar(
-                        out,
-                        "_bucket",
-                        Some(("le", f64::INFINITY)),
-                        &count.to_string(),
-                        buckets.len(),
-                    );
+                    let le = Some(("le", f64::INFINITY));
+                    count(out, "_bucket", le, total, Some(buckets.len()));
                 }
-                sample(out, "_count", None, &count.to_string());
-                sample(out, "_sum", None, &float(histogram.get_sample_sum()));
+                count(out, "_count", None, total, None);
+                float(out, "_sum", None, histogram.get_sample_sum());
             }
             MetricType::SUMMARY => {
                 let summary = metric.get_summary();
                 for quantile in summary.get_quantile() {
-                    sample(
-                        out,
-                        "",
-                        Some(("quantile", quantile.quantile())),
-                        &float(quantile.value()),
-                    );
+                    let q = Some(("quantile", quantile.quantile()));
+                    float(out, "", q, quantile.value());
                 }
-                sample(out, "_sum", None, &float(summary.sample_sum()));
-                sample(out, "_count", None, &summary.sample_count().to_string());
+                float(out, "_sum", None, summary.sample_sum());
+                count(out, "_count", None, summary.sample_count(), None);
             }
         }
         let created = extras.created(family.name());
         if let (Some(created), true) = (created, metric.get_label().is_empty()) {
-            sample(out, "_created", None, &float(created));
+            float(out, "_created", None, created);
         }
     }
 }
 
-/// ` # {trace_id="..."} value timestamp`, after a sample's value; left out if its labels would pass
-/// the 128 characters OpenMetrics allows (a trace id is 32).
-fn write_exemplar(out: &mut String, exemplar: &Exemplar) {
-    if "trace_id".len() + exemplar.trace_id.chars().count() > EXEMPLAR_LABELS_MAX_CHARS {
-        return;
-    }
-    let _ = write!(
-        out,
-        " # {{trace_id=\"{}\"}} {} {:.3}",
-        escape(&exemplar.trace_id),
-        float(exemplar.value),
-        exemplar.timestamp
-    );
-}
-
-/// One sample, without its line end: `name{labels} value [timestamp]`, with `extra` (`le` or
-/// `quantile`) last.
-fn write_sample(
-    out: &mut String,
-    name: &str,
-    metric: &Metric,
-    extra: Option<(&str, f64)>,
-    value: &str,
-) {
-    out.push_str(name);
-    let labels: Vec<(&str, String)> = metric
-        .get_label()
-        .iter()
-        .map(|pair: &LabelPair| (pair.name(), escape(pair.value())))
-        .chain(extra.map(|(label, bound)| (label, float(bound))))
-        .collect();
-    if !labels.is_empty() {
-        let rendered: Vec<String> = labels
-            .iter()
-            .map(|(label, value)| format!("{label}=\"{value}\""))
-            .collect();
-        let _ = write!(out, "{{{}}}", rendered.join(","));
-    }
-    let _ = write!(out, " {value}");
-    // OpenMetrics timestamps are seconds; the crate keeps milliseconds, 0 meaning "none".
+/// Ends a sample line: its timestamp (OpenMetrics counts seconds; the crate keeps milliseconds, 0
+/// meaning "none"), its exemplar if it has one, and the line end.
+fn end_sample(out: &mut String, metric: &Metric, exemplar: Option<&Exemplar>) {
     let millis = metric.timestamp_ms();
     if millis != 0 {
         let _ = write!(
@@ -169,33 +123,47 @@ fn write_sample(
             millis.rem_euclid(1000)
         );
     }
+    if let Some(exemplar) = exemplar {
+        write_exemplar(out, exemplar);
+    }
+    out.push('\n');
 }
 
-/// Escapes a HELP text or a label value: backslash, double quote and line feed, as the ABNF's
-/// `escaped-string` requires for both.
-fn escape(text: &str) -> String {
-    text.replace('\\', r"\\")
-        .replace('"', r#"\""#)
-        .replace('\n', r"\n")
+/// ` # {trace_id="..."} value timestamp`, after a sample's value; left out if its labels would pass
+/// the 128 characters OpenMetrics allows (a trace id is 32).
+fn write_exemplar(out: &mut String, exemplar: &Exemplar) {
+    if "trace_id".len() + exemplar.trace_id.chars().count() > EXEMPLAR_LABELS_MAX_CHARS {
+        return;
+    }
+    out.push_str(" # {trace_id=\"");
+    push_escaped(out, &exemplar.trace_id, true);
+    out.push_str("\"} ");
+    push_canonical(out, exemplar.value);
+    let _ = write!(out, " {:.3}", exemplar.timestamp);
 }
 
 /// A float as OpenMetrics spells it canonically: the spelling the text format uses too
-/// ([`super::float`]: Go's shortest `%g`, `NaN`, `+Inf`, `-Inf`), with `.0` added to a whole
+/// ([`super::push_float`]: Go's shortest `%g`, `NaN`, `+Inf`, `-Inf`), with `.0` added to a whole
 /// number. The canonical form is required for `le` and `quantile`, where one bound must always be
 /// one label value; using it for every float value too keeps floats distinguishable from the
 /// integer counts.
-fn float(value: f64) -> String {
-    let spelled = super::float(value);
-    if spelled.contains(['.', 'e', 'N', 'I']) {
-        spelled
-    } else {
-        spelled + ".0"
+fn push_canonical(out: &mut String, value: f64) {
+    let start = out.len();
+    push_float(out, value);
+    if !out[start..].contains(['.', 'e', 'N', 'I']) {
+        out.push_str(".0");
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::float;
+    use super::push_canonical;
+
+    fn float(value: f64) -> String {
+        let mut spelled = String::new();
+        push_canonical(&mut spelled, value);
+        spelled
+    }
 
     #[test]
     fn le_and_quantile_values_follow_the_specifications_examples() {
