@@ -92,9 +92,12 @@ pub fn bars(id: &str, label: &str, bars: &[(String, u64)]) -> Markup {
         .unwrap_or(0)
         .max(1) as f64;
     let slot = (RIGHT - LEFT) / bars.len().max(1) as f64;
+    // More than eight bars leave too little room for each label: every other one goes a row down.
+    let staggered = bars.len() > 8;
+    let height = if staggered { HEIGHT + 30.0 } else { HEIGHT };
     html! {
         figure.chart #(id) data-live {
-            svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(label) {
+            svg viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(label) {
                 title { (label) }
                 line.axis x1=(LEFT) y1=(BOTTOM) x2=(RIGHT) y2=(BOTTOM) {}
                 @for (i, (name, count)) in bars.iter().enumerate() {
@@ -103,7 +106,8 @@ pub fn bars(id: &str, label: &str, bars: &[(String, u64)]) -> Markup {
                     rect.bar x=(format!("{:.1}", left + slot * 0.12)) y=(format!("{:.1}", BOTTOM - height))
                         width=(format!("{:.1}", slot * 0.76)) height=(format!("{:.1}", height)) {}
                     text.count x=(format!("{:.1}", left + slot / 2.0)) y=(format!("{:.1}", BOTTOM - height - 6.0)) text-anchor="middle" { (count) }
-                    text.tick x=(format!("{:.1}", left + slot / 2.0)) y=(BOTTOM + 30.0) text-anchor="middle" { (name) }
+                    @let row = if staggered && i % 2 == 1 { 32.0 } else { 0.0 };
+                    text.tick x=(format!("{:.1}", left + slot / 2.0)) y=(BOTTOM + 30.0 + row) text-anchor="middle" { (name) }
                 }
             }
             figcaption { (label) }

@@ -24,7 +24,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             (section("The counter", html! {
                 @match &snapshot.click_exemplar {
                     Some(exemplar) => p #exemplar-clicks { "The latest click on " code { "tour_clicks_total" } " came with trace "
-                        code { (exemplar.trace_id) } " and added " (exemplar.value) "." },
+                        code { (exemplar.trace_id) } " and added " (rounded(exemplar.value)) "." },
                     None => p.empty { "No click yet." },
                 }
                 p { "Only counters and histogram buckets carry exemplars, the places OpenMetrics 1.0 allows them: never a gauge." }
@@ -62,12 +62,13 @@ fn buckets(
         .chain([(f64::INFINITY, count)])
         .zip(exemplars)
         .map(|((le, total), (_, exemplar))| {
-            let mark = if exemplar.is_some() { " ◆" } else { "" };
-            (format!("≤ {}{mark}", rounded(le)), total)
+            // Short labels, so a dozen buckets fit side by side; the caption says they are `le`.
+            let mark = if exemplar.is_some() { "◆" } else { "" };
+            (format!("{}{mark}", rounded(le)), total)
         })
         .collect();
     html! {
-        (chart::bars(&format!("{id}-chart"), &format!("{family}: observations at most each le (cumulative, as its _bucket lines count), ◆ where the bucket has an exemplar"), &bars))
+        (chart::bars(&format!("{id}-chart"), &format!("{family}: observations at most each le, the bound under each bar (cumulative, as its _bucket lines count), ◆ where the bucket has an exemplar"), &bars))
         (scroll_box(&format!("The exemplars of {family}"), html! {
             table #(id) {
                 caption { "The latest exemplar of each bucket of " code { (family) } }
@@ -75,7 +76,7 @@ fn buckets(
                 tbody {
                     @for (le, exemplar) in exemplars {
                         @if let Some(exemplar) = exemplar {
-                            tr { td { (rounded(*le)) } td { code { (exemplar.trace_id) } } td { (exemplar.value) } td { (format!("{:.3}", exemplar.timestamp)) } }
+                            tr { td { (rounded(*le)) } td { code { (exemplar.trace_id) } } td { (rounded(exemplar.value)) } td { (format!("{:.3}", exemplar.timestamp)) } }
                         }
                     }
                 }

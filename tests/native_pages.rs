@@ -90,9 +90,22 @@ async fn the_exemplars_page_marks_the_bucket_of_a_traced_request() {
         )),
         "{table}"
     );
-    assert!(html.contains("≤ 0.05 ◆"), "the chart marks the bucket");
+    assert!(html.contains(">0.05◆<"), "the chart marks the bucket");
     let clicks = html.split(r#"id="exemplar-clicks""#).nth(1).unwrap();
     assert!(clicks.contains(TRACE));
+}
+
+#[tokio::test]
+async fn the_exemplars_page_shows_values_for_people_without_float_noise() {
+    let (client, _) = common::client();
+    client
+        .post("/summary?value=0.30000000000000004")
+        .send()
+        .await
+        .assert_status_is_ok();
+    let html = page(&client, "/tour/exemplars").await;
+    assert!(!html.contains("0000000"), "float noise in {html}");
+    assert!(html.contains("<td>0.3</td>"), "{html}");
 }
 
 #[tokio::test]
