@@ -33,14 +33,7 @@ pub async fn inc(
     let by = Params::read(req, body)
         .await?
         .increment("to lower the gauge, use POST /gauge/dec with a positive by")?;
-    let temperature = &state.metrics.temperature;
-    let _one_at_a_time = state.one_update_at_a_time();
-    stays_finite(
-        "tour_temperature_celsius",
-        temperature.get() + by,
-        &format!("by={by:e}"),
-    )?;
-    temperature.add(by);
+    step(state, by, by)?;
     Ok(answer(req, state))
 }
 
@@ -54,15 +47,22 @@ pub async fn dec(
     let by = Params::read(req, body)
         .await?
         .increment("to raise the gauge, use POST /gauge/inc with a positive by")?;
+    step(state, -by, by)?;
+    Ok(answer(req, state))
+}
+
+/// Adds `delta` to the temperature, unless that would leave it non-finite; `by` is the step as
+/// the client sent it, for the refusal.
+fn step(state: &AppState, delta: f64, by: f64) -> Result<(), BadInput> {
     let temperature = &state.metrics.temperature;
     let _one_at_a_time = state.one_update_at_a_time();
     stays_finite(
         "tour_temperature_celsius",
-        temperature.get() - by,
+        temperature.get() + delta,
         &format!("by={by:e}"),
     )?;
-    temperature.sub(by);
-    Ok(answer(req, state))
+    temperature.add(delta);
+    Ok(())
 }
 
 /// `POST /gauge/set?value=V`: sets `tour_temperature_celsius` to `V`, which may be negative.
