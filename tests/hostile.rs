@@ -7,7 +7,6 @@ mod common;
 
 use std::{
     net::SocketAddr,
-    process::Command,
     time::{Duration, Instant as WallClock},
 };
 
@@ -360,14 +359,6 @@ async fn shutdown_closes_connections_still_sending_their_head_without_waiting_th
 }
 
 /// Sends SIGTERM to the tour's process.
-fn terminate(tour: &Tour) {
-    let status = Command::new("kill")
-        .args(["-TERM", &tour.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[tokio::test]
 async fn a_second_signal_stops_at_once_and_says_what_it_cut_off() {
     let mut tour =
@@ -384,21 +375,10 @@ async fn a_second_signal_stops_at_once_and_says_what_it_cut_off() {
     common::eventually(
         "the upload in progress",
         Duration::from_secs(10),
-        async || {
-            let text = common::http(
-                address,
-                "GET",
-                "/metrics?name[]=file_uploads_in_progress",
-                &[],
-                b"",
-            )
-            .await
-            .text();
-            common::sample(&text, "file_uploads_in_progress") == Some(1.0)
-        },
+        async || common::uploads_in_progress(address).await == Some(1.0),
     )
     .await;
-    terminate(&tour);
+    common::process::send_sigterm(tour.pid());
     common::eventually("the shutdown begun", Duration::from_secs(10), async || {
         tour.log().contains("shutting down")
     })
@@ -410,7 +390,7 @@ async fn a_second_signal_stops_at_once_and_says_what_it_cut_off() {
     );
 
     let second = WallClock::now();
-    terminate(&tour);
+    common::process::send_sigterm(tour.pid());
     let status = loop {
         if let Some(status) = tour.exit_status() {
             break status;
@@ -441,7 +421,7 @@ async fn sigterm_with_only_a_stalled_head_open_exits_at_once_and_cuts_nothing_of
     let answer = common::http(tour.address, "GET", "/healthz", &[], b"").await;
     assert_eq!(answer.status, 200);
     let signalled = WallClock::now();
-    terminate(&tour);
+    common::process::send_sigterm(tour.pid());
     let status = loop {
         if let Some(status) = tour.exit_status() {
             break status;

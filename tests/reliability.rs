@@ -76,14 +76,6 @@ async fn ten_thousand_unknown_paths_and_query_strings_add_no_series() {
 }
 
 /// Sends SIGTERM to a child process.
-fn terminate(child: &std::process::Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 #[tokio::test]
 async fn sigterm_lets_uploads_in_flight_finish_refuses_new_connections_and_exits_0() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_metrics-tour"))
@@ -111,22 +103,11 @@ async fn sigterm_lets_uploads_in_flight_finish_refuses_new_connections_and_exits
     common::eventually(
         "three uploads in progress",
         Duration::from_secs(5),
-        async || {
-            let text = common::http(
-                address,
-                "GET",
-                "/metrics?name[]=file_uploads_in_progress",
-                &[],
-                b"",
-            )
-            .await
-            .text();
-            common::sample(&text, "file_uploads_in_progress") == Some(3.0)
-        },
+        async || common::uploads_in_progress(address).await == Some(3.0),
     )
     .await;
 
-    terminate(&child);
+    common::process::send_sigterm(child.id());
     common::eventually(
         "new connections refused",
         Duration::from_secs(5),

@@ -265,3 +265,17 @@ pub async fn eventually(what: &str, limit: Duration, mut condition: impl AsyncFn
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// `file_uploads_in_progress` as a served tour's `/metrics` reads now.
+pub async fn uploads_in_progress(address: SocketAddr) -> Option<f64> {
+    let text = http(
+        address,
+        "GET",
+        "/metrics?name[]=file_uploads_in_progress",
+        &[],
+        b"",
+    )
+    .await
+    .text();
+    sample(&text, "file_uploads_in_progress")
+}

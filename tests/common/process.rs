@@ -138,3 +138,12 @@ pub fn rewrite_ports(text: &str, ports: &[(u16, u16)]) -> String {
     }
     text
 }
+
+/// Sends SIGTERM to process `pid`, as a container runtime stops a container.
+pub fn send_sigterm(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
