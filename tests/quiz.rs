@@ -231,6 +231,9 @@ async fn each_question_reads_as_plain_text_with_the_curl_that_answers_it() {
         response.assert_content_type("text/plain; charset=utf-8");
         let text = body(response).await;
         assert!(text.starts_with(question.id), "{text}");
+        // Lines a terminal shows as lines, ending in a line break, never a written-out `\n`.
+        assert!(text.lines().count() >= 3 && text.ends_with('\n'), "{text}");
+        assert!(!text.contains("\\n"), "{text}");
         assert!(text.contains(question.ask), "{text}");
         assert!(
             text.contains(&format!(

@@ -190,6 +190,14 @@ pub fn push_float(out: &mut String, value: f64) {
     }
 }
 
+/// [`push_float`] into a string of its own: how a reply to curl spells a metric's value, the way
+/// `/metrics` does (`1e+308`, not three hundred digits).
+pub fn float(value: f64) -> String {
+    let mut spelled = String::new();
+    push_float(&mut spelled, value);
+    spelled
+}
+
 /// Writes `text` escaped as both formats escape a label value (backslash, line feed and, with
 /// `quotes`, double quote), without allocating.
 pub fn push_escaped(out: &mut String, text: &str, quotes: bool) {

@@ -38,3 +38,16 @@ fn back_to(req: &Request) -> String {
         .filter(|path| path.starts_with('/') && !path.starts_with("//") && !path.contains('\\'))
         .unwrap_or_else(|| "/".to_owned())
 }
+
+/// Several lines of the tour's own plain text, as written, ending in a line break as every message
+/// of the tour does (a refusal, which may quote what a client sent, goes through the one-line
+/// [`plain_text`] instead).
+pub fn lines(mut text: String) -> Response {
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Response::builder()
+        .status(StatusCode::OK)
+        .content_type("text/plain; charset=utf-8")
+        .body(text)
+}

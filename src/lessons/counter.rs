@@ -13,6 +13,7 @@
 use poem::{handler, web::Data, Body, Request, Response};
 
 use crate::{
+    exposition,
     http::{
         bad_input::{stays_finite, BadInput},
         params::Params,
@@ -46,7 +47,10 @@ pub async fn increment(
     state.metrics.exemplars.clicks.record(by, trace.as_str());
     Ok(trace.answer(reply::updated(
         req,
-        format!("tour_clicks_total is now {}", clicks.get()),
+        format!(
+            "tour_clicks_total is now {}",
+            exposition::float(clicks.get())
+        ),
     )))
 }
 

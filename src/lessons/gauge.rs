@@ -15,6 +15,7 @@ use poem::{handler, web::Data, Body, Request, Response};
 use prometheus::IntGauge;
 
 use crate::{
+    exposition,
     http::{
         bad_input::{stays_finite, BadInput},
         params::Params,
@@ -86,7 +87,10 @@ pub async fn set(
 
 fn answer(req: &Request, state: &AppState) -> Response {
     let now = state.metrics.temperature.get();
-    reply::updated(req, format!("tour_temperature_celsius is now {now}"))
+    reply::updated(
+        req,
+        format!("tour_temperature_celsius is now {}", exposition::float(now)),
+    )
 }
 
 /// Holds a gauge one higher while alive; `Drop` lowers it on every exit, a cancelled request included.

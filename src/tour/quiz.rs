@@ -20,10 +20,11 @@ use poem::{
 
 use super::query::{compare, PrometheusApi, QueryError};
 use crate::{
+    exposition,
     http::{
         bad_input::{plain_text, BadInput},
         params::Params,
-        reply::prefers_html,
+        reply::{self, prefers_html},
     },
     state::AppState,
     templates,
@@ -279,7 +280,7 @@ pub fn question(id: &str) -> Option<&'static Question> {
 
 fn reads(name: &str, value: Option<f64>) -> String {
     match value {
-        Some(value) => format!("{name} reads {value} now."),
+        Some(value) => format!("{name} reads {} now.", exposition::float(value)),
         None => format!("{name} is not in the registry."),
     }
 }
@@ -301,11 +302,14 @@ fn recent_value(
         .any(|point| (point.value - answer).abs() < 1e-9);
     if (now - answer).abs() < 1e-9 || held {
         Verdict::Correct(format!(
-            "{name} reads {now}: it holds exactly what was done to it, nothing more"
+            "{name} reads {}: it holds exactly what was done to it, nothing more",
+            exposition::float(now)
         ))
     } else {
         Verdict::NotYet(format!(
-            "{name} reads {now}, not {answer}; read it with curl -s -g '{origin}/metrics?name[]={name}' (others may be changing it too)"
+            "{name} reads {}, not {}; read it with curl -s -g '{origin}/metrics?name[]={name}' (others may be changing it too)",
+            exposition::float(now),
+            exposition::float(answer)
         ))
     }
 }
@@ -478,10 +482,11 @@ pub fn ask(req: &Request, Path(id): Path<String>, Data(state): Data<&AppState>) 
     };
     let snapshot = super::take_snapshot(state, req);
     let prometheus = state.config.prometheus.as_ref().map(|url| url.0.as_str());
-    plain_text(
-        StatusCode::OK,
-        templates::quiz::plain(&shown(question, &snapshot), &snapshot.origin, prometheus),
-    )
+    reply::lines(templates::quiz::plain(
+        &shown(question, &snapshot),
+        &snapshot.origin,
+        prometheus,
+    ))
 }
 
 /// `POST /quiz/ID` with `answer`: the verdict as plain text, or for a browser form a 303 back to
