@@ -1,0 +1,180 @@
+//! `POST /quiz/ID`: reading the answer, judging it by its kind, and saying why when it cannot be
+//! judged. A PromQL answer runs, with the reference, in the Prometheus `--prometheus` names.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use poem::{
+    handler,
+    http::StatusCode,
+    web::{Data, Path},
+    Body, Request, Response,
+};
+
+use super::{no_such_question, question, score::answered, Answer, Verdict, MAX_ANSWER_BYTES};
+use crate::{
+    http::{
+        bad_input::{plain_text, BadInput},
+        params::Params,
+    },
+    state::AppState,
+    tour::query::{self, compare, PrometheusApi, QueryError},
+};
+
+/// `POST /quiz/ID` with `answer`: the verdict as plain text, or for a browser form a 303 back to
+/// the quiz, which shows it. Either way the score cookie is updated.
+#[handler]
+pub async fn judge(
+    req: &Request,
+    Path(id): Path<String>,
+    body: Body,
+    Data(state): Data<&AppState>,
+) -> Result<Response, BadInput> {
+    let Some(question) = question(&id) else {
+        return Ok(no_such_question());
+    };
+    let params = Params::read(req, body).await?;
+    let answer = read_answer(params.text("answer"))?;
+    let verdict = match &question.answer {
+        Answer::Choice {
+            choices,
+            right,
+            why,
+        } => {
+            let letter = answer.trim_end_matches([')', '.']).to_ascii_lowercase();
+            if !choices.iter().any(|(key, _)| *key == letter) {
+                let keys: Vec<&str> = choices.iter().map(|(key, _)| *key).collect();
+                return Err(BadInput::Parameter(format!(
+                    "answer={} is not one of the choices; send one letter: {}",
+                    shorten(answer),
+                    keys.join(", ")
+                )));
+            }
+            if letter == *right {
+                Verdict::Correct((*why).to_owned())
+            } else {
+                Verdict::NotYet(format!("{right} is right: {why}"))
+            }
+        }
+        Answer::Live { judge, .. } => {
+            let number = parse_number(answer)?;
+            judge(&crate::tour::take_snapshot(state, req), number)
+        }
+        Answer::Query { reference } => match judge_query(state, answer, reference).await {
+            Ok(verdict) => verdict,
+            Err(unjudged) => return Ok(unjudged),
+        },
+    };
+    Ok(answered(req, question.id, &verdict))
+}
+
+/// The answer text, or why it cannot be judged: absent, empty, too long or not UTF-8.
+fn read_answer(answer: Option<&str>) -> Result<&str, BadInput> {
+    let answer = answer.map(str::trim).unwrap_or("");
+    if answer.is_empty() {
+        return Err(BadInput::Parameter(
+            "answer is empty; send it as answer=..., for example curl -X POST http://localhost:5000/quiz/rate-range -d answer=c".to_owned(),
+        ));
+    }
+    if answer.len() > MAX_ANSWER_BYTES {
+        return Err(BadInput::Parameter(format!(
+            "answer is {} bytes; the quiz judges answers of at most {MAX_ANSWER_BYTES}",
+            answer.len()
+        )));
+    }
+    if answer.contains(char::REPLACEMENT_CHARACTER) || answer.chars().any(char::is_control) {
+        return Err(BadInput::Parameter(
+            "answer is not one line of UTF-8 text; send plain text".to_owned(),
+        ));
+    }
+    Ok(answer)
+}
+
+fn parse_number(answer: &str) -> Result<f64, BadInput> {
+    match answer.parse::<f64>() {
+        Ok(number) if !number.is_infinite() => Ok(number),
+        _ => Err(BadInput::Parameter(format!(
+            "answer={} is not a number; send a plain number like answer=4.25 (or NaN)",
+            shorten(answer)
+        ))),
+    }
+}
+
+/// At most 40 characters of what was sent, with `...` when cut, for quoting in a message.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Runs the learner's query and the reference at the same instant and compares them; `Err` is the
+/// answer when there is no verdict to give (no Prometheus, or it failed).
+async fn judge_query(state: &AppState, answer: &str, reference: &str) -> Result<Verdict, Response> {
+    let Some(url) = &state.config.prometheus else {
+        return Err(plain_text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this question is judged by a Prometheus: start the tour with --prometheus http://localhost:9090 (or TOUR_PROMETHEUS) naming one that scrapes it",
+        ));
+    };
+    let api = PrometheusApi::new(url);
+    let time = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64());
+    let (mine, theirs) = tokio::join!(api.query(answer, time), api.query(reference, time));
+    let unjudged = |error: QueryError| {
+        let (status, why) = match error {
+            QueryError::TimedOut => (
+                StatusCode::GATEWAY_TIMEOUT,
+                format!("did not answer within {} s", query::TIMEOUT.as_secs()),
+            ),
+            QueryError::TooLarge => (
+                StatusCode::BAD_GATEWAY,
+                format!(
+                    "answered more than {} KiB, more than the tour reads; select fewer series",
+                    query::MAX_ANSWER_BYTES / 1024
+                ),
+            ),
+            QueryError::Unavailable(why) | QueryError::Refused(why) => (
+                StatusCode::BAD_GATEWAY,
+                format!("could not be asked: {}", one_line(&why)),
+            ),
+        };
+        plain_text(
+            status,
+            format!(
+                "the answer was not judged: the Prometheus at {} {why}",
+                api.base()
+            ),
+        )
+    };
+    let theirs = theirs.map_err(unjudged)?;
+    let mine = match mine {
+        Ok(mine) => mine,
+        Err(QueryError::Refused(why)) => {
+            return Ok(Verdict::NotYet(format!(
+                "Prometheus refused the query: {}",
+                one_line(&why)
+            )))
+        }
+        Err(error) => return Err(unjudged(error)),
+    };
+    if matches!(&theirs, query::QueryResult::Vector(series) if series.is_empty()) {
+        return Err(plain_text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the answer was not judged: the Prometheus at {} has no data for this question yet; is it scraping the tour? try again after a few scrapes", api.base()),
+        ));
+    }
+    Ok(match compare(&mine, &theirs) {
+        Ok(()) => Verdict::Correct(format!("your query gives the same result as {reference}")),
+        Err(difference) => Verdict::NotYet(format!("{difference}; one answer is {reference}")),
+    })
+}
+
+/// `text` on one line, at most 200 characters.
+fn one_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line,
+    }
+}
