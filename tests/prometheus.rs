@@ -8,140 +8,15 @@ mod common;
 use std::{
     collections::BTreeSet,
     net::SocketAddr,
-    path::PathBuf,
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
 use common::{
     docs::{self, IN_ITS_OWN_TERMINAL},
-    process::{cargo_run_args, free_port, rewrite_ports, Tour},
-    require_program,
+    process::{cargo_run_args, rewrite_ports, Tour},
+    prometheus::{first_value, tour_judged_by, until, until_value, Prometheus, Version},
 };
 use serde_json::Value;
-
-/// A Prometheus server on a free port with its own scratch storage, both gone when dropped.
-struct Prometheus {
-    address: SocketAddr,
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Prometheus {
-    /// Starts Prometheus with `config` and the extra `flags` on a free port, and waits until it
-    /// says it is ready.
-    async fn start(config: &str, flags: &[&str]) -> Prometheus {
-        let address = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        Prometheus::start_at(address, config, flags).await
-    }
-
-    /// Starts Prometheus with `config` and `flags` on `address` (for a tour told where it will be).
-    async fn start_at(address: SocketAddr, config: &str, flags: &[&str]) -> Prometheus {
-        let dir = std::env::temp_dir().join(format!(
-            "tour-prometheus-{}-{}",
-            std::process::id(),
-            address.port()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("prometheus.yml"), config).unwrap();
-        let child = Command::new("prometheus")
-            .arg(format!(
-                "--config.file={}",
-                dir.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address={address}"))
-            .arg("--log.level=warn")
-            .args(flags)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let prometheus = Prometheus {
-            address,
-            child,
-            dir,
-        };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if tokio::net::TcpStream::connect(address).await.is_ok()
-                && common::http(address, "GET", "/-/ready", &[], b"")
-                    .await
-                    .status
-                    == 200
-            {
-                return prometheus;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "prometheus never became ready on {address}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// `GET path`, as JSON.
-    async fn get(&self, path: &str) -> Value {
-        let answer = common::http(self.address, "GET", path, &[], b"").await;
-        serde_json::from_slice(&answer.body).unwrap_or(Value::Null)
-    }
-
-    /// The values of `promql` over the last `seconds`, one a second.
-    async fn range(&self, promql: &str, seconds: u64) -> Vec<f64> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let answer = self
-            .get(&format!(
-                "/api/v1/query_range?query={}&start={}&end={now}&step=1",
-                form_urlencoded::byte_serialize(promql.as_bytes()).collect::<String>(),
-                now - seconds
-            ))
-            .await;
-        answer["data"]["result"][0]["values"]
-            .as_array()
-            .map(|values| {
-                values
-                    .iter()
-                    .filter_map(|pair| pair[1].as_str()?.parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    /// The first value of an instant query, NaN when it returned nothing.
-    async fn value(&self, promql: &str) -> f64 {
-        first_value(&self.query(promql).await).unwrap_or(f64::NAN)
-    }
-
-    /// An instant query's result list (a scalar counts as one result).
-    async fn query(&self, promql: &str) -> Vec<Value> {
-        let answer = self
-            .get(&format!(
-                "/api/v1/query?query={}",
-                form_urlencoded::byte_serialize(promql.as_bytes()).collect::<String>()
-            ))
-            .await;
-        match &answer["data"]["result"] {
-            Value::Array(results) => results.clone(),
-            Value::Null => Vec::new(),
-            scalar => vec![scalar.clone()],
-        }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// `docs/prometheus.yml` as the test runs it: scraping and evaluating every second, the tours at
 /// the ports they got, the rules file by its full path. Each rewrite must apply, so the docs file
@@ -199,27 +74,9 @@ fn tours_from_docs() -> Vec<(u16, Tour)> {
         .collect()
 }
 
-/// Polls `check` every 250 ms until it returns `Ok`, or returns its last `Err` at `deadline`.
-async fn until<T>(
-    deadline: Instant,
-    mut check: impl AsyncFnMut() -> Result<T, String>,
-) -> Result<T, String> {
-    loop {
-        match check().await {
-            Ok(value) => return Ok(value),
-            Err(error) if Instant::now() >= deadline => return Err(error),
-            Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
-        }
-    }
-}
-
 /// A query on the native histogram answers only on the Prometheus with native histograms on.
 fn needs_native_histograms(query: &str) -> bool {
     query.contains("tour_response_native_seconds")
-}
-
-fn first_value(results: &[Value]) -> Option<f64> {
-    results.first()?["value"][1].as_str()?.parse().ok()
 }
 
 /// The one ```` ```promql ```` block in `docs/` that starts with `parts[0]` and contains the others.
@@ -287,9 +144,6 @@ fn unescape(html: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
-    if require_program("prometheus", "prometheus").is_none() {
-        return;
-    }
     let started = Instant::now();
     let tours = tours_from_docs();
     let docs_ports: BTreeSet<u16> = tours.iter().map(|(port, _)| *port).collect();
@@ -303,7 +157,9 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
         .map(|(from, tour)| (*from, tour.address.port()))
         .collect();
     let tour = &tours.iter().find(|(port, _)| *port == 5000).unwrap().1;
-    let prometheus = Prometheus::start(&derived_config(&ports), &[]).await;
+    let Some(prometheus) = Prometheus::start(Version::TwoFortyTwo, &derived_config(&ports), &[]).await else {
+        return;
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
 
     // Every target is up, scraped at the address it was given.
@@ -729,158 +585,11 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
     );
 }
 
-/// A tour served in this process whose `--prometheus` is a real Prometheus scraping it every second.
-async fn tour_judged_by_prometheus() -> (common::TestServer, Prometheus) {
-    let prometheus_address: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let config = metrics_tour::config::Config {
-        prometheus: Some(metrics_tour::config::PrometheusUrl(format!(
-            "http://{prometheus_address}"
-        ))),
-        ..common::fast_config()
-    };
-    let tour = common::TestServer::start(config).await;
-    let scrape = format!(
-        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tour\n    static_configs:\n      - targets: ['{}']\n",
-        tour.address
-    );
-    let prometheus = Prometheus::start_at(prometheus_address, &scrape, &[]).await;
-    (tour, prometheus)
-}
-
-/// `POST /quiz/ID` with `answer`, as curl sends it: the status and the verdict.
-async fn answer(tour: &common::TestServer, id: &str, answer: &str) -> (u16, String) {
-    let form = form_urlencoded::Serializer::new(String::new())
-        .append_pair("answer", answer)
-        .finish();
-    let reply = tour
-        .request(
-            "POST",
-            &format!("/quiz/{id}"),
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            form.as_bytes(),
-        )
-        .await;
-    (reply.status, reply.text())
-}
-
-/// Waits until Prometheus holds `value` as the only result of `query`.
-async fn until_value(prometheus: &Prometheus, deadline: Instant, query: &str, value: f64) {
-    until(deadline, async || {
-        let results = prometheus.query(query).await;
-        match first_value(&results) {
-            Some(found) if found == value && results.len() == 1 => Ok(()),
-            _ => Err(format!("{query}: {results:?}, waiting for {value}")),
-        }
-    })
-    .await
-    .unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_quiz_judges_queries_in_a_real_prometheus_equivalent_forms_included() {
-    if require_program("prometheus", "prometheus").is_none() {
-        return;
-    }
-    let (tour, prometheus) = tour_judged_by_prometheus().await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    until_value(&prometheus, deadline, "tour_clicks_total", 0.0).await;
-    tour.request("POST", "/counter?by=4", &[], b"").await;
-    // Six uploads, as POST /file-upload would observe them, spread over four buckets.
-    for seconds in [0.5, 1.5, 1.6, 1.7, 4.5, 7.2] {
-        tour.state.metrics.file_upload_duration.observe(seconds);
-    }
-    until_value(
-        &prometheus,
-        deadline,
-        "file_upload_duration_seconds_count",
-        6.0,
-    )
-    .await;
-    until_value(&prometheus, deadline, "tour_clicks_total", 4.0).await;
-
-    // (question, the reference's own words, the same in another form, a wrong answer)
-    let cases = [
-        (
-            "query-clicks-rate",
-            "rate(tour_clicks_total[5m])",
-            "rate(tour_clicks_total{job=\"tour\"}[300s])",
-            "tour_clicks_total",
-        ),
-        (
-            "query-upload-buckets",
-            "sum by (le) (rate(file_upload_duration_seconds_bucket[5m]))",
-            "sum(rate(file_upload_duration_seconds_bucket[5m])) by (le)",
-            "sum(rate(file_upload_duration_seconds_bucket[5m]))",
-        ),
-        (
-            "query-upload-p90",
-            "histogram_quantile(0.9, sum by (le) (rate(file_upload_duration_seconds_bucket[5m])))",
-            "histogram_quantile(0.9, sum(rate(file_upload_duration_seconds_bucket[5m])) by (le))",
-            "histogram_quantile(0.5, sum by (le) (rate(file_upload_duration_seconds_bucket[5m])))",
-        ),
-        (
-            "query-requests-by-route",
-            "sum by (route) (rate(http_requests_total[5m]))",
-            "sum(rate(http_requests_total[5m])) by (route)",
-            "sum by (method) (rate(http_requests_total[5m]))",
-        ),
-    ];
-    for (id, reference, equivalent, wrong) in cases {
-        // Until two scrapes are in, the reference has no rate and the tour says it cannot judge yet.
-        let (status, verdict) = until(deadline, async || {
-            let (status, verdict) = answer(&tour, id, reference).await;
-            if status == 503 {
-                Err(verdict)
-            } else {
-                Ok((status, verdict))
-            }
-        })
-        .await
-        .unwrap();
-        assert_eq!(status, 200, "{id}: {verdict}");
-        assert!(
-            verdict.starts_with("correct: "),
-            "{id}, {reference}: {verdict}"
-        );
-        let (status, verdict) = answer(&tour, id, equivalent).await;
-        assert!(
-            status == 200 && verdict.starts_with("correct: "),
-            "{id}, {equivalent}: {verdict}"
-        );
-        let (status, verdict) = answer(&tour, id, wrong).await;
-        assert!(
-            status == 200 && verdict.starts_with("not yet: "),
-            "{id}, {wrong}: {verdict}"
-        );
-        assert_eq!(verdict.lines().count(), 1, "{verdict}");
-    }
-    let (status, verdict) = answer(&tour, "query-clicks-rate", "rate(tour_clicks_total[5m]").await;
-    assert_eq!(status, 200);
-    assert!(
-        verdict.starts_with("not yet: Prometheus refused the query: "),
-        "{verdict}"
-    );
-
-    // The histogram question's estimate is the one Prometheus computes from the same buckets.
-    let estimate = first_value(
-        &prometheus
-            .query("histogram_quantile(0.5, file_upload_duration_seconds_bucket)")
-            .await,
-    )
-    .expect("Prometheus' estimate");
-    let (_, verdict) = answer(&tour, "histogram-median", &format!("{estimate:.4}")).await;
-    assert!(
-        verdict.starts_with("correct: "),
-        "Prometheus says {estimate}: {verdict}"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_restart_the_raw_counter_falls_and_rate_never_goes_negative() {
-    if require_program("prometheus", "prometheus").is_none() {
+    let Some((tour, prometheus)) = tour_judged_by(Version::TwoFortyTwo).await else {
         return;
-    }
-    let (tour, prometheus) = tour_judged_by_prometheus().await;
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
     until_value(&prometheus, deadline, "tour_clicks_total", 0.0).await;
     tour.request("POST", "/counter?by=4", &[], b"").await;
@@ -938,9 +647,6 @@ async fn post_traced(tour: &Tour, path: &str, headers: &[(&str, &str)]) -> Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_with_native_histograms_stores_the_native_histogram_and_exemplars() {
-    if require_program("prometheus", "prometheus").is_none() {
-        return;
-    }
     // The tour the docs scrape, with its traffic; and a quiet one that sees only the values we
     // send, so the exact quantile is known.
     let busy = Tour::spawn(
@@ -989,7 +695,9 @@ async fn prometheus_with_native_histograms_stores_the_native_histogram_and_exemp
                 .map(str::to_owned)
         })
         .expect("docs start the native Prometheus with --enable-feature=");
-    let prometheus = Prometheus::start(&config, &[&flags]).await;
+    let Some(prometheus) = Prometheus::start(Version::TwoFortyTwo, &config, &[&flags]).await else {
+        return;
+    };
     let deadline = Instant::now() + Duration::from_secs(60);
 
     // Stored as a native histogram: the query API answers with a `histogram`, not a `value`.
@@ -1165,9 +873,6 @@ async fn serve_protobuf(body: Vec<u8>) -> (SocketAddr, tokio::task::JoinHandle<(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_the_flag_a_histogram_with_classic_and_native_buckets_is_stored_native_only() {
-    if require_program("prometheus", "prometheus").is_none() {
-        return;
-    }
     use metrics_tour::exposition::{extras::Extras, protobuf};
     use metrics_tour::native_histogram::{NativeHistogram, NativeOpts};
     // One family with both: the classic buckets of a prometheus::Histogram and, under the same
@@ -1191,7 +896,9 @@ async fn under_the_flag_a_histogram_with_classic_and_native_buckets_is_stored_na
     let config = format!(
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mixed\n    static_configs:\n      - targets: ['{address}']\n"
     );
-    let prometheus = Prometheus::start(&config, &["--enable-feature=native-histograms"]).await;
+    let Some(prometheus) = Prometheus::start(Version::TwoFortyTwo, &config, &["--enable-feature=native-histograms"]).await else {
+        return;
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     until(deadline, async || {
         let results = prometheus.query("mixed_seconds").await;

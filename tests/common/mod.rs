@@ -4,6 +4,7 @@
 
 pub mod docs;
 pub mod process;
+pub mod prometheus;
 
 use std::{io::Write, net::SocketAddr, time::Duration};
 
@@ -228,7 +229,7 @@ pub fn require_file(path: &std::path::Path, install: &str) -> Option<std::path::
 
 /// Says on the terminal that a test is skipped for want of `what`, or fails under
 /// `TOUR_REQUIRE_E2E=1`: no test passes by skipping silently.
-fn missing(what: &str) {
+pub fn missing(what: &str) {
     if std::env::var("TOUR_REQUIRE_E2E").as_deref() == Ok("1") {
         panic!("{what}, and TOUR_REQUIRE_E2E=1 requires it");
     }
