@@ -7,9 +7,9 @@ use maud::{html, Markup};
 use super::{layout, section};
 use crate::{promql::explain::Node, tour::promql::Explained};
 
-/// The page; `explained` is `None` before a query is typed.
-pub fn page(explained: Option<&Explained>) -> Markup {
-    let query = explained.map_or("rate(tour_clicks_total{job=\"tour\"}[1m])", |e| &e.query);
+/// The page, with the query in the form and taken apart below it.
+pub fn page(explained: &Explained) -> Markup {
+    let query = &explained.query;
     layout(
         "A query, explained",
         html! {
@@ -23,26 +23,24 @@ pub fn page(explained: Option<&Explained>) -> Markup {
                 textarea #query name="query" rows="3" spellcheck="false" autocomplete="off" { (query) }
                 button type="submit" { "Explain" }
             }
-            @if let Some(explained) = explained {
-                @match &explained.reading {
-                    Ok((nodes, lints)) => {
-                        @if !lints.is_empty() {
-                            (section("Warnings", html! {
-                                ul.lints {
-                                    @for lint in lints {
-                                        li.lint {
-                                            (lint.message) " "
-                                            a href=(lint.lesson) { "The lesson" }
-                                        }
+            @match &explained.reading {
+                Ok((nodes, lints)) => {
+                    @if !lints.is_empty() {
+                        (section("Warnings", html! {
+                            ul.lints {
+                                @for lint in lints {
+                                    li.lint {
+                                        (lint.message) " "
+                                        a href=(lint.lesson) { "The lesson" }
                                     }
                                 }
-                            }))
-                        }
-                        (section("The query as a tree", tree(nodes)))
+                            }
+                        }))
                     }
-                    Err(why) => {
-                        p.refused role="alert" { (why) }
-                    }
+                    (section("The query as a tree", tree(nodes)))
+                }
+                Err(why) => {
+                    p.refused role="alert" { (why) }
                 }
             }
         },

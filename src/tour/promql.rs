@@ -47,13 +47,17 @@ async fn query_of(req: &Request, body: Body) -> Result<Option<String>, BadInput>
     Ok(params.text("query").map(str::to_owned))
 }
 
-/// `GET /tour/promql?query=Q`: the page, with a form to type a query.
+/// The query the page explains before a learner types one: a mistake, so its warning shows too.
+pub const EXAMPLE: &str =
+    "histogram_quantile(0.9, sum(rate(file_upload_duration_seconds_bucket{job=\"tour\"}[5m])))";
+
+/// `GET /tour/promql?query=Q`: the page, with a form to type a query ([`EXAMPLE`] without one).
 #[handler]
 pub async fn page(req: &Request, body: Body, Data(state): Data<&AppState>) -> Response {
     match query_of(req, body).await {
         Ok(query) => {
-            let explained = query.map(|query| explained(state, &query));
-            super::html(templates::promql::page(explained.as_ref()))
+            let explained = explained(state, query.as_deref().unwrap_or(EXAMPLE));
+            super::html(templates::promql::page(&explained))
         }
         Err(bad) => poem::IntoResponse::into_response(bad),
     }
