@@ -1,7 +1,9 @@
 //! The views alone: a snapshot in, markup out. No registry, no server.
 
 use metrics_tour::{
+    exposition::protobuf::WireNative,
     lessons::histogram::exact_quantile,
+    native_histogram::spans,
     templates,
     tour::snapshot::{HistogramData, Point, Snapshot, SummaryData},
 };
@@ -493,4 +495,104 @@ fn the_anatomy_page_reads_a_bucket_with_an_exemplar_by_its_own_value() {
             && note.contains("1795647767.229"),
         "{note}"
     );
+}
+
+/// A native histogram as the protobuf carries it: `positive` buckets at `schema`.
+fn native(schema: i32, positive: &[(i32, u64)]) -> WireNative {
+    let (positive_spans, positive_deltas) = spans::encode(positive);
+    let count = positive.iter().map(|(_, count)| count).sum();
+    WireNative {
+        schema,
+        zero_threshold: 2f64.powi(-24),
+        zero_count: 0,
+        count,
+        sum: 3.0,
+        positive_spans,
+        positive_deltas,
+        negative_spans: vec![],
+        negative_deltas: vec![],
+    }
+}
+
+/// The versus page over `window`, the summary's median being `median`, with a native histogram.
+fn versus(window: Vec<f64>, median: f64, span: f64) -> String {
+    let count = window.len() as u64;
+    templates::versus::page(&Snapshot {
+        responses: Some(SummaryData {
+            quantiles: vec![(0.5, median)],
+            sum: window.iter().sum(),
+            count,
+        }),
+        response_buckets: Some(uploads()),
+        window_responses: window,
+        window_responses_complete: true,
+        summary_window_span_seconds: span,
+        native: Some(native(0, &[(1, 2)])),
+        ..snapshot()
+    })
+    .into_string()
+}
+
+#[test]
+fn the_versus_pages_native_column_interpolates_exponentially_as_prometheus_3_does() {
+    // Two responses of 1.5 s in the schema-0 bucket (1, 2]: Prometheus 3 answers √2 for the
+    // median, halfway through the bucket on a log scale; 2.42's straight line answered 1.5.
+    let page = versus(vec![1.5, 1.5], 1.5, 540.0);
+    let row = page
+        .split("<th scope=\"row\">0.5</th>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    let cells: Vec<&str> = row.split("<td>").skip(1).collect();
+    assert_eq!(cells[2], "1.414 (-5.7%)</td>", "{row}");
+    assert!(page.contains("as Prometheus 3 computes it"));
+    assert!(page.contains("2.42 drew a straight line"));
+    // The bound is the schema's: one bucket of schema 0 is twice the one below.
+    assert!(page.contains("about 100% at its schema now, 0"), "{page}");
+}
+
+#[test]
+fn the_versus_pages_range_is_whole_seconds_as_prometheus_parses_it() {
+    let page = versus(vec![0.5, 0.7], 0.6, 576.664);
+    assert!(
+        page.contains("increase(tour_response_bucketed_seconds_bucket[577s])"),
+        "{page}"
+    );
+    assert!(!page.contains(".664s]"), "{page}");
+}
+
+#[test]
+fn the_native_page_gives_the_error_bound_of_the_schema_it_sends_and_says_it_lowers() {
+    let page = |schema| {
+        templates::native_histogram::page(&Snapshot {
+            native: Some(native(schema, &[(1, 2)])),
+            ..snapshot()
+        })
+        .into_string()
+    };
+    let lowered = page(2);
+    assert!(!lowered.contains("widens"), "{lowered}");
+    assert!(lowered.contains("lowers the schema by one"), "{lowered}");
+    assert!(lowered.contains("here it already is, at schema 2"));
+    assert!(
+        lowered.contains("about 19% at schema 2, the schema sent now"),
+        "{lowered}"
+    );
+    assert!(!lowered.contains("half a bucket"));
+    let finest = page(3);
+    assert!(finest.contains("about 9% at schema 3, the schema sent now"));
+    assert!(!finest.contains("here it already is"));
+    assert!(finest.contains("Why nobody has to choose buckets"));
+    assert!(!finest.contains("Why it ends choosing buckets"));
+    // Both versions' ways to turn native histograms on, and how 2.42 interpolated.
+    assert!(finest.contains("scrape_native_histograms: true"));
+    assert!(finest.contains("--enable-feature=native-histograms"));
+    assert!(finest.contains("answers 1.414") && finest.contains("answered 1.5"));
+    // A plain example before each formula.
+    let example = finest.find("A response of 0.1 s lands in bucket").unwrap();
+    assert!(example < finest.find("ceil(log2(v)").unwrap());
+    let wider = finest.find("wider than the one below").unwrap();
+    assert!(wider < finest.find("2^(i·2^-3)").unwrap());
 }
