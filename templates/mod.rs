@@ -169,8 +169,8 @@ pub fn windows_note() -> Markup {
     }
 }
 
-/// A PromQL query and what it answers.
-pub fn promql(query: &str, meaning: &str) -> Markup {
+/// A PromQL query and what it answers: plain text, or markup with a link.
+pub fn promql(query: &str, meaning: impl maud::Render) -> Markup {
     html! {
         div.promql {
             pre { code { (query) } }

@@ -596,3 +596,15 @@ fn the_native_page_gives_the_error_bound_of_the_schema_it_sends_and_says_it_lowe
     let wider = finest.find("wider than the one below").unwrap();
     assert!(wider < finest.find("2^(i·2^-3)").unwrap());
 }
+
+#[test]
+fn the_counter_page_says_its_rate_is_prometheus_3s_over_the_whole_range() {
+    let page = templates::counter::page(&snapshot()).into_string();
+    assert!(
+        !page.contains("without Prometheus' extrapolation"),
+        "{page}"
+    );
+    assert!(page.contains("as Prometheus 3 computes"));
+    assert!(page.contains("rate of 0.4"));
+    assert!(page.contains("left-open") && page.contains("2.42 kept it"));
+}
