@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub history_seconds: f64,
     /// The summary's sliding window, in seconds (`--summary-max-age`).
     pub summary_window_seconds: f64,
+    /// How many pieces, age buckets, the summary's window is kept in (`--summary-age-buckets`).
+    pub summary_age_buckets: u32,
     /// How far back the summary's window reaches now, in seconds (its age buckets rotate, so
     /// between `--summary-max-age` less one age bucket and all of it).
     pub summary_window_span_seconds: f64,
