@@ -215,3 +215,66 @@ async fn the_labels_page_lists_every_series_of_http_requests_total() {
         "the measurement is on the page"
     );
 }
+
+#[tokio::test]
+async fn an_upload_is_in_progress_and_timed_only_once_its_body_has_arrived() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = common::TestServer::start(common::fast_config()).await;
+    let mut upload = tokio::net::TcpStream::connect(server.address)
+        .await
+        .unwrap();
+    upload
+        .write_all(b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nConnection: close\r\nContent-Length: 10\r\n\r\nhalf.")
+        .await
+        .unwrap();
+    // Longer than the slowest upload of 1 to 2 s: if the body's wait were timed, it would show.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        common::uploads_in_progress(server.address).await,
+        Some(0.0),
+        "in progress before its body has arrived"
+    );
+    upload.write_all(b"done.").await.unwrap();
+    common::eventually(
+        "the upload in progress once its body has arrived",
+        Duration::from_secs(1),
+        async || common::uploads_in_progress(server.address).await == Some(1.0),
+    )
+    .await;
+    let mut answer = String::new();
+    upload.read_to_string(&mut answer).await.unwrap();
+    let took: f64 = answer
+        .split("File upload took ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("no duration in {answer:?}"));
+    assert!((1.0..2.3).contains(&took), "took {took} s: {answer}");
+    let help = server.request("GET", "/metrics", &[], b"").await.text();
+    assert!(help.contains(
+        "# HELP file_upload_duration_seconds Time the simulated upload took, timed once its body had arrived.\n"
+    ));
+    assert!(help.contains(
+        "# HELP file_uploads_in_progress Uploads being simulated right now, counted once their body has arrived.\n"
+    ));
+}
+
+#[tokio::test]
+async fn a_refused_update_changes_no_demo_metric_and_is_counted_with_its_400() {
+    let (cli, state) = client();
+    let before = tour_exposition(&state);
+    cli.post("/counter?by=-1")
+        .send()
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    assert_eq!(tour_exposition(&state), before, "a demo metric changed");
+    let metrics = body(cli.get("/metrics").send().await).await;
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"http_requests_total{method="POST",route="/counter",status="400"}"#
+        ),
+        Some(1.0),
+        "{metrics}"
+    );
+}
