@@ -150,8 +150,9 @@ fn queries() -> Markup {
         (promql("histogram_count(rate(tour_response_native_seconds[5m]))", "Responses per second."))
         (promql("histogram_sum(rate(tour_response_native_seconds[5m]))", "Seconds of response time per second; divided by the count, the mean."))
         p #native-interpolation { "Inside the bucket the rank falls in, Prometheus 3 interpolates exponentially: a rank halfway "
-            "through the bucket (1, 2] answers 1.414, the edge where that bucket would split one schema finer. Prometheus 2.42 "
-            "drew a straight line, as for a classic bucket, and answered 1.5. Either answer stays inside the bucket." }
+            "through a bucket answers the edge where that bucket would split one schema finer. For the bucket (1, 2] of schema 0 "
+            "it answers 1.414, where Prometheus 2.42, drawing a straight line as for a classic bucket, answered 1.5. Either answer "
+            "stays inside the bucket." }
     }
 }
 

@@ -589,7 +589,7 @@ fn the_native_page_gives_the_error_bound_of_the_schema_it_sends_and_says_it_lowe
     // Both versions' ways to turn native histograms on, and how 2.42 interpolated.
     assert!(finest.contains("scrape_native_histograms: true"));
     assert!(finest.contains("--enable-feature=native-histograms"));
-    assert!(finest.contains("answers 1.414") && finest.contains("answered 1.5"));
+    assert!(finest.contains("it answers 1.414") && finest.contains("answered 1.5"));
     // A plain example before each formula.
     let example = finest.find("A response of 0.1 s lands in bucket").unwrap();
     assert!(example < finest.find("ceil(log2(v)").unwrap());
