@@ -56,7 +56,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 p #histogram-le-spelling { "These are the older text format's lines, which write " code { "le=\"5\"" }
                     ". Prometheus 3 stores every bound as a float, " code { "le=\"5.0\"" } ", whatever format it scraped, so a query must say "
                     code { "le=\"5.0\"" } ": " code { "le=\"5\"" } " matches no stored series. (Prometheus 2.42 stored the label as it "
-                    "read it, and normalised it only from protobuf.)" }
+                    "read it, normalising it only from protobuf; from this tour it reads OpenMetrics, which spells it " code { "5.0" } " too.)" }
             }))
             (section("The PromQL you would write", html! {
                 (promql("histogram_quantile(0.9, sum by (le) (rate(file_upload_duration_seconds_bucket[5m])))", html! {
