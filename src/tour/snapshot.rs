@@ -70,7 +70,7 @@ pub struct Snapshot {
     /// The latest exemplar of `tour_clicks_total`.
     pub click_exemplar: Option<Exemplar>,
     /// `rate(tour_clicks_total[1m])` and `rate(tour_clicks_total[5m])` over the chart's window,
-    /// computed from the tour's own samples.
+    /// computed from the tour's own samples as Prometheus 3 would compute them.
     pub clicks_rate_1m: Vec<Point>,
     pub clicks_rate_5m: Vec<Point>,
     /// Over the chart's window: the counter's last value minus its first (negative after a
