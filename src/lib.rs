@@ -1,4 +1,5 @@
-//! metrics-tour: a tour of the four Prometheus metric types, for a browser, a terminal and a classroom.
+//! metrics-tour: a tour of the four core metric types Prometheus' client libraries offer, for a
+//! browser, a terminal and a classroom.
 //!
 //! Run with `cargo run --release`, then open <http://localhost:5000>.
 //!

@@ -128,13 +128,13 @@ impl Metrics {
             file_upload_duration: Histogram::with_opts(
                 HistogramOpts::new(
                     "file_upload_duration_seconds",
-                    "Time spent uploading a file.",
+                    "Time the simulated upload took, timed once its body had arrived.",
                 )
                 .buckets(UPLOAD_BUCKETS.to_vec()),
             )?,
             file_uploads_in_progress: IntGauge::new(
                 "file_uploads_in_progress",
-                "Uploads being simulated right now.",
+                "Uploads being simulated right now, counted once their body has arrived.",
             )?,
             clicks: Counter::new("tour_clicks_total", "Clicks on the counter demo.")?,
             clicks_created: Created::now(),

@@ -38,16 +38,19 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "format. The numbers are the same; what differs matters when you write queries:" }
                 dl.facts {
                     dt { code { "le=\"5.0\"" } " and " code { "quantile=\"0.9\"" } }
-                    dd { "OpenMetrics spells each bound one canonical way, always with a decimal point; the text format writes "
-                        code { "le=\"5\"" } ". Prometheus stores the label as it read it, so a query scraped this way must say "
-                        code { "le=\"5.0\"" } ": " code { "le=\"5\"" } " matches nothing." }
+                    dd #anatomy-le { "OpenMetrics spells each bound one canonical way, as a float: with a decimal point or an exponent ("
+                        code { "5.0" } ", " code { "1e-05" } "); the text format writes " code { "le=\"5\"" } ". Prometheus 3 stores every "
+                        code { "le" } " and " code { "quantile" } " that canonical way, whatever format it scraped, so a query must say "
+                        code { "le=\"5.0\"" } ": " code { "le=\"5\"" } " matches no stored series. Prometheus 2.42 did so only for "
+                        "protobuf, and otherwise stored the label as it read it." }
                     dt { code { "# TYPE tour_clicks counter" } }
                     dd { "A counter's family is named without " code { "_total" } "; its sample keeps it, "
                         code { "tour_clicks_total" } ", the name you query. The text format names the family "
                         code { "tour_clicks_total" } " too." }
                     dt { code { "_created" } }
-                    dd { "Where a client sends it, a sample saying when a counter, histogram or summary started counting "
-                        "(Unix seconds), so a restart can be told from a series that is new. The text format has no such line." }
+                    dd #anatomy-created { "Where a client sends it, a sample saying when a counter, histogram or summary began counting "
+                        "(Unix seconds). A scraper that first sees a count of 500 can then tell 500 just now from 500 over days. "
+                        "The tour sends it for its own families without labels; the text format has no such line." }
                     dt { code { "# EOF" } }
                     dd { "The last line: a scraper can tell a whole answer from one cut short. The text format simply ends." }
                 }
@@ -55,9 +58,14 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             (section("The parts of a line", html! {
                 dl.facts {
                     dt { code { "# HELP name text" } } dd { "What the family measures, in words, as written where it was registered." }
-                    dt { code { "# TYPE name type" } } dd { "counter, gauge, histogram or summary: how the samples below are to be read." }
+                    dt { code { "# TYPE name type" } } dd #anatomy-type { "counter, gauge, histogram or summary, the four core types the client libraries offer: "
+                        "how the samples below are to be read. The formats know a few more: unknown (untyped in the text format), and in OpenMetrics "
+                        "gaugehistogram, info and stateset." }
+                    dt { code { "name" } } dd #anatomy-name { "The sample's name: letters, digits, " code { "_" } " and " code { ":" }
+                        ", which every version of Prometheus reads. Since 3.0 a metric or label name may hold any UTF-8 character; "
+                        "such a name is quoted, in PromQL inside the braces: " code { "{\"my.metric\"}" } ". The tour's names keep to the old characters." }
                     dt { code { "{method=\"GET\",route=\"/\"}" } } dd { "Labels: each distinct set of label values is its own time series." }
-                    dt { code { "_bucket{le=\"5\"}" } } dd { "A histogram's bucket: observations less than or equal to 5, cumulative." }
+                    dt { code { "_bucket{le=\"5.0\"}" } } dd { "A histogram's bucket: observations less than or equal to 5, cumulative." }
                     dt { code { "_sum" } ", " code { "_count" } } dd { "The total of all observations, and how many there were." }
                     dt { code { "{quantile=\"0.9\"}" } } dd { "A summary's quantile: 90% of observations in its window were at most this value." }
                 }
@@ -107,16 +115,43 @@ pub fn folded_under(line: &str) -> Option<&'static str> {
 /// Pairs every line of an exposition with a sentence explaining it.
 pub fn annotate(exposition: &str) -> Vec<(&str, String)> {
     let mut kind = "";
+    // Whether the family so far showed a bucket with a finite bound: a histogram with none is native.
+    let mut finite_bucket = false;
     exposition
         .lines()
         .filter(|line| !line.is_empty())
         .map(|line| {
             if let Some(rest) = line.strip_prefix("# TYPE ") {
                 kind = rest.split(' ').nth(1).unwrap_or("");
+                finite_bucket = false;
             }
-            (line, explain(line, kind))
+            let infinite = line.contains("le=\"+Inf\"");
+            finite_bucket |= line.contains("le=\"") && !infinite;
+            let note = if kind == "histogram" && infinite && !finite_bucket {
+                only_infinite_bucket(line)
+            } else {
+                explain(line, kind)
+            };
+            (line, note)
         })
         .collect()
+}
+
+/// Explains the lone `+Inf` bucket of a histogram that has no other: a native histogram, as the text
+/// formats show it.
+fn only_infinite_bucket(line: &str) -> String {
+    let count = line
+        .split(" # ")
+        .next()
+        .unwrap_or(line)
+        .rsplit(' ')
+        .next()
+        .unwrap_or("");
+    format!(
+        "Bucket +Inf, this histogram's only one: all {count} observations. It is a native histogram, whose \
+         exponential buckets travel only in protobuf, the format Prometheus asks for when it scrapes native \
+         histograms; the text formats show its _count, _sum, and the +Inf bucket every histogram must have."
+    )
 }
 
 /// Explains one line, knowing the type its family declared.
@@ -187,7 +222,7 @@ pub fn explain(line: &str, kind: &str) -> String {
     } else if let Some(q) = label("quantile") {
         format!("Quantile {q}: in the window, a share {q} of observations were at most {value}")
     } else if name.ends_with("_created") {
-        format!("_created: when this series started counting, {value} in Unix seconds; it tells a restart from a new series (OpenMetrics only)")
+        format!("_created: when this series began counting, {value} in Unix seconds, so a scraper can tell a large count from a long one (OpenMetrics only)")
     } else if name.ends_with("_sum") && matches!(kind, "histogram" | "summary") {
         format!("_sum: every observation added up, {value}; with _count it gives the mean")
     } else if name.ends_with("_count") && matches!(kind, "histogram" | "summary") {
@@ -199,18 +234,24 @@ pub fn explain(line: &str, kind: &str) -> String {
     } else {
         format!("A sample: {value}")
     };
-    match exemplar.and_then(explain_exemplar) {
+    match exemplar.and_then(|exemplar| explain_exemplar(exemplar, label("le").is_some())) {
         Some(exemplar) => format!("{what}{series_note}. {exemplar}"),
         None => format!("{what}{series_note}."),
     }
 }
 
-/// Explains an exemplar, `{trace_id="..."} value timestamp`: which request was counted here.
-fn explain_exemplar(exemplar: &str) -> Option<String> {
+/// Explains an exemplar, `{trace_id="..."} value timestamp`: which request was counted here. On a
+/// bucket, whose count is cumulative, it is the latest of that bucket's own observations only.
+fn explain_exemplar(exemplar: &str, on_bucket: bool) -> Option<String> {
     let (labels, rest) = exemplar.strip_prefix('{')?.split_once("} ")?;
     let trace = labels.strip_prefix("trace_id=\"")?.strip_suffix('"')?;
     let (value, at) = rest.split_once(' ')?;
+    let what = if on_bucket {
+        "the latest observation of this bucket alone (above the bound before, up to this one)"
+    } else {
+        "the latest increment"
+    };
     Some(format!(
-        "After #, its exemplar: the latest observation counted here, {value}, came from trace {trace} at {at} (Unix seconds)."
+        "After #, its exemplar: {what}, {value}, came from trace {trace} at {at} (Unix seconds)."
     ))
 }

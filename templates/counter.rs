@@ -49,13 +49,16 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             (section("The range of rate()", rate_range(snapshot)))
             (section("Its lines in /metrics", family_lines("counter-lines", &snapshot.exposition, "tour_clicks_total")))
             (section("The PromQL you would write", html! {
-                (promql("rate(tour_clicks_total[1m])", &format!("Clicks per second, averaged over the last minute: the line to graph, \
+                (promql("rate(tour_clicks_total[1m])", format!("Clicks per second, averaged over the last minute: the line to graph, \
                     charted above. Under --traffic the crowd swells and ebbs on a {}-minute cycle, which this line follows.",
                     rounded(snapshot.traffic_cycle_seconds / 60.0))))
                 (promql("increase(tour_clicks_total[1h])", "About how many clicks in the last hour, restarts included: the rate times the hour. \
                     Prometheus extrapolates from the first and last samples in the range to its edges, so this is an estimate, \
                     and need not be a whole number: 140 clicks can read 141.82."))
-                (promql("sum(rate(http_requests_total[5m])) by (route)", "A labelled counter: requests per second, per route, across every instance."))
+                (promql("sum(rate(http_requests_total[5m])) by (route)", html! {
+                    "A labelled counter: requests per second, per route, across every instance. A label, here "
+                    code { "route" } ", splits one metric into a series per value, and " code { "by (route)" }
+                    " adds up the series that share one: the " a href="/tour/labels" { "labels lesson" } " explains them." }))
             }))
         },
     )
@@ -68,14 +71,16 @@ fn restart(snapshot: &Snapshot) -> Markup {
         p { "A process that restarts starts its counters again at 0. Press the button and watch the chart above: "
             "the raw value falls. Prometheus sees the fall too, and " code { "rate()" } " and " code { "increase()" }
             " read it as a restart: they count the value before the fall, then carry on from 0, so they never go negative. "
-            "The restart also moves the counter's created time, the " code { "_created" } " that OpenMetrics carries." }
+            "The restart also moves the counter's created time, " code { "tour_clicks_created" } ": OpenMetrics, the format Prometheus "
+            "asks for, carries beside the count when it began, so a scraper can tell 500 counted just now from 500 counted over days ("
+            a href="/tour/anatomy" { "Anatomy of /metrics" } " shows every such line)." }
         (action_form("/counter/restart", "Restart the counter, as a new process would", None))
         (command(&format!("curl -X POST {origin}/counter/restart")))
         dl.facts #counter-restart-facts data-live {
             dt { "last − first, over the chart's two minutes" }
             dd { (number(snapshot.clicks_delta)) " (negative after a restart: what a naive difference sees)" }
             dt { "the increase, a fall read as a restart" }
-            dd { (number(snapshot.clicks_increase)) " (what " code { "increase()" } " counts: never negative)" }
+            dd { (number(snapshot.clicks_increase)) " (what " code { "increase()" } " counts before it stretches to the range's edges: never negative)" }
         }
         (promql("resets(tour_clicks_total[10m])", "How many times the counter fell in ten minutes: each is a restart."))
         (promql("increase(tour_clicks_total[10m])", "About how many clicks in ten minutes, restarts included: never negative, \
@@ -90,9 +95,9 @@ fn rate_range(snapshot: &Snapshot) -> Markup {
     };
     html! {
         p { "The range in brackets is how far back " code { "rate()" } " looks. A short range follows every change "
-            "and jumps; a long one smooths and lags. Here is the same counter under both, computed by the tour the way "
-            code { "rate()" } " does (the increase over the range, a fall read as a restart, per second) from its own "
-            "samples, one a second, without Prometheus' extrapolation to the range's edges:" }
+            "and jumps; a long one smooths and lags. Here is the same counter under both, computed by the tour from its own "
+            "samples, one a second, as Prometheus 3 computes " code { "rate()" } " from its scrapes: the increase over the range "
+            "(a fall read as a restart), stretched to the range's edges, per second of the whole range:" }
         dl.facts #counter-rates data-live {
             dt { code { "rate(tour_clicks_total[1m])" } } dd { (now(&snapshot.clicks_rate_1m)) " clicks a second" }
             dt { code { "rate(tour_clicks_total[5m])" } } dd { (now(&snapshot.clicks_rate_5m)) " clicks a second" }
@@ -100,6 +105,10 @@ fn rate_range(snapshot: &Snapshot) -> Markup {
         (chart::over_time("counter-rates-chart", "rate() of tour_clicks_total under [1m] and [5m], over the last two minutes",
             &[("[1m]".to_owned(), &snapshot.clicks_rate_1m), ("[5m]".to_owned(), &snapshot.clicks_rate_5m)],
             snapshot.history_seconds))
+        p #counter-rate-range { "In the tour's first minutes the " code { "[5m]" } " line sits low: the rate divides by the whole "
+            "five minutes, and stretches the samples it has no further back than where the counter was 0. A counter a minute old, "
+            "clicked twice a second, has a " code { "[1m]" } " rate of 2 and a " code { "[5m]" } " rate of 0.4. Since Prometheus 3.0 "
+            "a range is left-open: a sample exactly on its start is left out, where 2.42 kept it." }
         p { "The rule of thumb: a range of at least four times the scrape interval. " code { "rate()" }
             " needs two samples inside the range, and four leave room for a scrape that failed. "
             "Prometheus' default scrape interval is one minute, so "

@@ -17,8 +17,11 @@ pub fn page(snapshot: &Snapshot) -> Markup {
         html! {
             p.lead { "A bucket says how many requests were slow; an exemplar says which one. Each upload, click and "
                 "response the tour observes carries a trace id: the one in the request's W3C " code { "traceparent" }
-                " header, or a new one. The latest of each bucket is written after the bucket's line in the "
-                "OpenMetrics exposition, " code { "# {trace_id=\"...\"} value timestamp" } ", and in the protobuf one." }
+                " header, or a new one. The latest observation of each bucket is written after the bucket's line in the "
+                "OpenMetrics exposition (the format Prometheus asks for; " a href="/tour/anatomy" { "Anatomy of /metrics" }
+                " reads it line by line), " code { "# {trace_id=\"...\"} value timestamp" } ", and in the protobuf one. "
+                "Though the bucket's count is cumulative, its exemplar is the latest of its own observations only: those above "
+                "the bound below it and up to its own." }
             (section("The uploads, bucket by bucket", buckets("exemplar-uploads", "file_upload_duration_seconds", &snapshot.upload_exemplars, snapshot.uploads.as_ref().map(|h| (&h.buckets, h.count)))))
             (section("The responses, bucket by bucket", buckets("exemplar-responses", "tour_response_bucketed_seconds", &snapshot.response_exemplars, snapshot.response_buckets.as_ref().map(|h| (&h.buckets, h.count)))))
             (section("The counter", html! {
@@ -27,7 +30,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                         code { (exemplar.trace_id) } " and added " (rounded(exemplar.value)) "." },
                     None => p.empty { "No click yet." },
                 }
-                p { "Only counters and histogram buckets carry exemplars, the places OpenMetrics 1.0 allows them: never a gauge." }
+                p #exemplar-where { "OpenMetrics 1.0 allows exemplars on a counter and on the buckets of a histogram or a gauge histogram, "
+                    "never on a gauge. The tour has no gauge histogram: its exemplars sit on its counter and its histograms' buckets." }
             }))
             (section("Follow your own request", html! {
                 p { "Send a response time with a trace id of your own; the answer's " code { "traceparent" }
@@ -37,8 +41,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (command(&format!("curl -s -H 'Accept: application/openmetrics-text' {origin}/metrics | grep 4bf92f3577b34da6a3ce929d0e0e4736")))
                 p { "A Prometheus started with " code { "--enable-feature=exemplar-storage" } " (see docs/classroom.md) keeps it; "
                     "its API finds it by the series:" }
-                (windows_note())
                 (command("curl -s \"http://localhost:9091/api/v1/query_exemplars?query=tour_response_bucketed_seconds_bucket&start=$(( $(date +%s) - 600 ))&end=$(date +%s)\""))
+                (windows_note())
             }))
         },
     )

@@ -50,7 +50,9 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 (promql("tour_temperature_celsius", "The value now: graph it as it is."))
                 (promql("max_over_time(tour_temperature_celsius[10m])", "The hottest it got in the last ten minutes."))
                 (promql("delta(tour_temperature_celsius[10m])", "How much it changed over ten minutes (not rate())."))
-                (promql("rate(tour_temperature_celsius[5m])", "The mistake, which Prometheus answers all the same: it stores no types, so nothing stops a rate() of a gauge. The number means nothing."))
+                (promql("rate(tour_temperature_celsius[5m])", "The mistake, which Prometheus answers all the same: it keeps each metric's TYPE \
+                    as metadata, but PromQL never consults it. Prometheus 3 adds an info annotation, \"metric might not be a counter, name does \
+                    not end in _total/_sum/_count/_bucket\", judged from the name alone; 2.42 answered without a word. The number means nothing."))
             }))
         },
     )

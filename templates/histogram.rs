@@ -51,14 +51,22 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "first and estimate the quantile once, from everything. The " code { "_bucket" } ", "
                     code { "_sum" } " and " code { "_count" } " lines are counters: wrap them in " code { "rate()" } "." }
             }))
-            (section("Its lines in /metrics", family_lines("histogram-lines", &snapshot.exposition, "file_upload_duration_seconds")))
+            (section("Its lines in /metrics", html! {
+                (family_lines("histogram-lines", &snapshot.exposition, "file_upload_duration_seconds"))
+                p #histogram-le-spelling { "These are the older text format's lines, which write " code { "le=\"5\"" }
+                    ". Prometheus 3 stores every bound as a float, " code { "le=\"5.0\"" } ", whatever format it scraped, so a query must say "
+                    code { "le=\"5.0\"" } ": " code { "le=\"5\"" } " matches no stored series. (Prometheus 2.42 stored the label as it "
+                    "read it, normalising it only from protobuf; from this tour it reads OpenMetrics, which spells it " code { "5.0" } " too.)" }
+            }))
             (section("The PromQL you would write", html! {
-                (promql("histogram_quantile(0.9, sum by (le) (rate(file_upload_duration_seconds_bucket[5m])))",
-                    "The 90th percentile of upload time over the last five minutes, across every instance."))
+                (promql("histogram_quantile(0.9, sum by (le) (rate(file_upload_duration_seconds_bucket[5m])))", html! {
+                    "The 90th percentile of upload time over the last five minutes, across every instance: "
+                    code { "sum by (le)" } " adds up the buckets of every instance that share a bound, " code { "le" }
+                    " being the bucket's label (the " a href="/tour/labels" { "labels lesson" } " explains labels)." }))
                 (promql("rate(file_upload_duration_seconds_sum[5m]) / rate(file_upload_duration_seconds_count[5m])",
                     "The mean upload time over five minutes."))
                 (promql("sum(rate(file_upload_duration_seconds_bucket{le=\"5.0\"}[5m])) / sum(rate(file_upload_duration_seconds_count[5m]))",
-                    "The share of uploads that took 5 seconds or less: an SLO. The label is le=\"5.0\", as OpenMetrics spells it and Prometheus stores it when it scrapes (the older text format writes le=\"5\", which would match nothing)."))
+                    "The share of uploads that took 5 seconds or less: an SLO. The label is le=\"5.0\", as Prometheus 3 stores it: le=\"5\" matches no stored series."))
             }))
         },
     )
@@ -128,8 +136,11 @@ fn buckets_table(histogram: &HistogramData) -> Markup {
 
 fn estimates(histogram: &HistogramData, kept: &[f64], capacity: usize) -> Markup {
     html! {
-        p { code { "histogram_quantile(φ, …)" } " finds the bucket where the φ·count-th observation falls, then "
-            "assumes the observations inside that bucket are spread evenly, and draws a straight line through it. "
+        p { "Say 10 uploads were made, 4 of them took up to 2 s, and 5 between 2 and 3 s. Their median is the 5th upload, "
+            "which lies in the bucket (2, 3], the first of the 5 in it; assuming those 5 are spread evenly across the bucket, "
+            "the estimate is a fifth of the way through it, 2.2 s. That is what " code { "histogram_quantile(φ, …)" }
+            " does: it finds the bucket where the φ·count-th observation falls, assumes the observations inside that bucket "
+            "are spread evenly, and draws a straight line through it. "
             "Beside each estimate is the truth: the exact quantile of the upload times themselves, which this app "
             "keeps (the last " (capacity) ") only to show you the difference. Prometheus never sees them." }
         div #histogram-estimates data-live {

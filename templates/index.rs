@@ -19,11 +19,13 @@ pub fn page(snapshot: &Snapshot) -> Markup {
         "Four kinds of number: a tour of Prometheus metrics",
         html! {
             p.lead {
-                "Prometheus stores numbers over time. Every number an app exposes is one of four types, "
-                "and the type says how to read it: which questions make sense. Prometheus itself does not "
-                "enforce it: it stores every series as plain numbers and answers "
-                code { "rate(tour_temperature_celsius[5m])" } ", the rate of a gauge, without a word, though "
-                "the answer means nothing. The type is a promise the app makes and you keep when you query. "
+                "Prometheus stores numbers over time. The client libraries offer four core types of number, "
+                "and the type says how to read it: which questions make sense. (The formats know a few more: "
+                "untyped, or unknown, for a number of no declared type, and in OpenMetrics gaugehistogram, info and stateset.) "
+                "Prometheus itself does not enforce the type: it keeps each metric's TYPE as metadata, stores every series as "
+                "plain numbers, and answers " code { "rate(tour_temperature_celsius[5m])" } ", the rate of a gauge, "
+                "though the answer means nothing. Prometheus 3 adds a note that the metric might not be a counter, judged "
+                "from its name alone; 2.42 said nothing. The type is a promise the app makes and you keep when you query. "
                 "Press a button, watch the value change, then follow a type's link for the full lesson."
             }
             div.cards {

@@ -172,8 +172,9 @@ pub fn windows_note() -> Markup {
     }
 }
 
-/// A PromQL query and what it answers, with a link to the query taken apart on `/tour/promql`.
-pub fn promql(query: &str, meaning: &str) -> Markup {
+/// A PromQL query and what it answers (plain text, or markup with a link), with a link to the
+/// query taken apart on `/tour/promql`.
+pub fn promql(query: &str, meaning: impl maud::Render) -> Markup {
     let explain = format!(
         "/tour/promql?query={}",
         form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()

@@ -39,7 +39,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 None => p.empty { "The native histogram " code { "tour_response_native_seconds" } " is not in /metrics." },
             }
             (section("Asking Prometheus", queries()))
-            (section("Why it ends choosing buckets", why()))
+            (section("Why nobody has to choose buckets", why(snapshot.native.as_ref().map(|native| native.schema))))
         },
     )
 }
@@ -49,9 +49,11 @@ fn schema(native: &WireNative) -> Markup {
     let factor = upper_edge(1, schema);
     let per_octave = if schema >= 0 { 1u32 << schema } else { 1 };
     html! {
-        p { "Schema " strong #native-schema { (schema) } ": bucket " var { "i" } " ends at "
-            code { "2^(i·2^-" (schema) ")" } ", so each edge is " strong { (format!("{factor:.4}")) }
-            " times the one before, and " (per_octave) " buckets share each power of two. Bucket "
+        p { "Schema " strong #native-schema { (schema) } ": each bucket is " strong { (percent_wider(schema)) "%" }
+            " wider than the one below, and " (per_octave) " buckets share each power of two"
+            @if schema > 0 { ": the first above 1 s ends at " (format!("{factor:.4}")) " s, the next at "
+                (format!("{:.4}", upper_edge(2, schema))) " s" }
+            ". In symbols, bucket " var { "i" } " ends at " code { "2^(i·2^-" (schema) ")" } ". Bucket "
             var { "i" } " holds the values above its lower edge and up to its upper edge, as a classic bucket's "
             code { "le" } " does." }
         @if schema > 0 {
@@ -67,17 +69,25 @@ fn schema(native: &WireNative) -> Markup {
                 }
             }))
         }
-        p { "The tour counts at schema 3 and sends at most 100 buckets: when more are populated, it "
-            "widens the schema by one, merging each pair of buckets, until they fit." }
+        p #native-lowering { "The tour counts at schema 3 and sends at most 100 buckets: when more are populated, it "
+            "lowers the schema by one, merging each pair of neighbouring buckets into one bucket twice as wide, until they fit. "
+            "Counts only grow, so a lowered schema stays lowered until the tour restarts"
+            @if schema < 3 { ": here it already is, at schema " (schema) } "." }
     }
+}
+
+/// How much wider each bucket is than the one below at `schema`, in percent, rounded: the most by
+/// which a native `histogram_quantile` can miss. Bucket 0 ends at 1, so bucket 1's edge is the factor.
+pub fn percent_wider(schema: i32) -> String {
+    format!("{:.0}", (upper_edge(1, schema) - 1.0) * 100.0)
 }
 
 fn finding(schema: i32) -> Markup {
     let index = BucketIndex::new(schema).index(EXAMPLE_SECONDS);
     html! {
-        p { "A value " var { "v" } " lands in bucket " code { "ceil(log2(v) · 2^" (schema) ")" } ": for "
-            (EXAMPLE_SECONDS) " s that is bucket " strong #native-example-index { (index) } ", which covers "
+        p { "A response of " (EXAMPLE_SECONDS) " s lands in bucket " strong #native-example-index { (index) } ", which covers "
             "(" (format!("{:.5}", upper_edge(index - 1, schema))) ", " (format!("{:.5}", upper_edge(index, schema))) "]. "
+            "In symbols, a value " var { "v" } " lands in bucket " code { "ceil(log2(v) · 2^" (schema) ")" } ". "
             "The tour takes no logarithm: the float's exponent gives the power of two, and its mantissa, "
             "compared with the edges inside one power of two, the bucket within it." }
     }
@@ -130,22 +140,34 @@ fn wire(native: &WireNative) -> Markup {
 
 fn queries() -> Markup {
     html! {
-        p { "On a Prometheus started with " code { "--enable-feature=native-histograms" }
-            " (see docs/classroom.md), which asks for protobuf: one series, no " code { "le" } " label, no "
+        p { "Prometheus must be told to scrape native histograms: from 3.8 on, with " code { "scrape_native_histograms: true" }
+            " in the scrape config; before that (3.0 to 3.7, and 2.42), by starting it with "
+            code { "--enable-feature=native-histograms" } ", which 3.9 and later ignore. docs/classroom.md gives the configuration for each version. "
+            "It then asks for protobuf, the only format carrying the buckets: one series, no " code { "le" } " label, no "
             code { "sum by (le)" } "." }
         (promql("histogram_quantile(0.9, rate(tour_response_native_seconds[5m]))", "The 90th percentile of the last five minutes."))
         (promql("histogram_fraction(0, 0.25, rate(tour_response_native_seconds[5m]))", "The share of responses that took at most 250 ms."))
         (promql("histogram_count(rate(tour_response_native_seconds[5m]))", "Responses per second."))
         (promql("histogram_sum(rate(tour_response_native_seconds[5m]))", "Seconds of response time per second; divided by the count, the mean."))
+        p #native-interpolation { "Inside the bucket the rank falls in, Prometheus 3 interpolates exponentially: a rank halfway "
+            "through a bucket answers the edge where that bucket would split one schema finer. For the bucket (1, 2] of schema 0 "
+            "it answers 1.414, where Prometheus 2.42, drawing a straight line as for a classic bucket, answered 1.5. Either answer "
+            "stays inside the bucket." }
     }
 }
 
-fn why() -> Markup {
+fn why(schema: Option<i32>) -> Markup {
     html! {
-        p { "A classic histogram is as precise as the edges someone picked: the seed's one-second buckets "
+        p #native-why { "A classic histogram is as precise as the edges someone picked: the seed's one-second buckets "
             "cannot tell 1.1 s from 1.9 s, and a quantile that falls above the last edge is reported as that edge. "
             "Here every bucket is the same factor wider than the one below, from microseconds to days, so "
-            "a quantile's estimate is within one bucket, about 9% at schema 3, wherever the values fall. "
+            "a quantile's estimate lies in the bucket holding the true quantile, wherever the values fall: off by less than "
+            "one bucket's width, "
+            @match schema {
+                Some(schema) => { "about " (percent_wider(schema)) "% at schema " (schema) ", the schema sent now" }
+                None => { "about 9% at schema 3" }
+            }
+            " (each lowering of the schema makes it larger: 9% at schema 3, 19% at 2, 41% at 1). "
             "Unlike a summary, native histograms from many instances add up, and any quantile can be asked "
             "later over any range." }
     }

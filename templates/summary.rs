@@ -35,9 +35,11 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "the middle of the bin that holds the response of that rank, kept between the smallest and largest response "
                     "in the window: within 0.8% of a response the window really holds, and never a value it could not hold "
                     "(one response of 0.25 s reads 0.25 on every line). That is its whole error, fixed by the bins: no option changes it." }
-                p { "What that error is not: the window. It covers the last " (rounded(snapshot.summary_window_seconds)) " seconds "
-                    "less up to one of its age buckets, sliding in steps, so it is not exactly the last ten minutes; and it says "
-                    "nothing about any other instance." }
+                p #summary-age-buckets { "What that error is not: the window. The summary keeps it in " (snapshot.summary_age_buckets)
+                    " pieces, its age buckets, each " (rounded(snapshot.summary_window_seconds / f64::from(snapshot.summary_age_buckets.max(1))))
+                    " seconds long; when the oldest piece has aged out, it is dropped whole. So the window slides in steps: it covers the last "
+                    (rounded(snapshot.summary_window_seconds)) " seconds less up to one age bucket, not exactly the last "
+                    (rounded(snapshot.summary_window_seconds)) " seconds; and it says nothing about any other instance." }
             }))
             (section("Why you cannot average them", html! {
                 p { "A quantile is a fact about one set of observations. Suppose one instance served many fast "

@@ -4,7 +4,10 @@
 
 use maud::{html, Markup};
 
-use super::{action_form, command, layout, rounded, scroll_box, section, windows_note, Snapshot};
+use super::{
+    action_form, command, layout, native_histogram::percent_wider, rounded, scroll_box, section,
+    windows_note, Snapshot,
+};
 use crate::{
     lessons::histogram::exact_quantile,
     native_histogram::{index::BucketIndex, quantile::histogram_quantile, NativeSnapshot},
@@ -20,7 +23,9 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             p.lead { "Every response time observed by " code { "POST /summary" } " goes into three metrics at once: the summary "
                 code { "tour_response_seconds" } ", the histogram " code { "tour_response_bucketed_seconds" }
                 " and the native histogram " code { "tour_response_native_seconds" }
-                ". Same observations, three ways of answering “how slow is the 90th percentile?”." }
+                " (a histogram whose buckets follow a rule instead of a list someone chose: "
+                a href="/tour/native-histogram" { "its lesson" } " comes next). Same observations, three ways of answering "
+                "“how slow is the 90th percentile?”." }
             div.buttons {
                 (action_form("/summary", "Observe a random response time", None))
                 (action_form("/summary", "Observe", Some(("value", "Response time to observe (s)", "0.25"))))
@@ -49,7 +54,7 @@ fn answers(snapshot: &Snapshot) -> Markup {
                             th scope="col" { "quantile" }
                             th scope="col" { "summary (computed in the app)" }
                             th scope="col" { "histogram_quantile (from the " (histogram.buckets.len() + 1) " classic buckets' increase over the same window)" }
-                            th scope="col" { "histogram_quantile on the native histogram (its buckets' increase over the same window)" }
+                            th scope="col" { "histogram_quantile on the native histogram, as Prometheus 3 computes it (its buckets' increase over the same window)" }
                             th scope="col" { "the observations themselves (kept by this app to compare)" }
                         } }
                         tbody {
@@ -69,14 +74,18 @@ fn answers(snapshot: &Snapshot) -> Markup {
                         p.small { "More responses came in during the window than this app keeps: the two histogram columns and the "
                             "exact one cover the most recent " (window.len()) ", the summary all of them." }
                     }
-                    p { "The histogram column is what " code { "histogram_quantile(φ, increase(tour_response_bucketed_seconds_bucket["
-                        (rounded(span)) "s]))" } " would answer, without Prometheus' extrapolation: the buckets counted over the summary's "
-                        "window, not since start, so every column sees the same responses; the native column does the same with the native "
-                        "histogram's exponential buckets. The summary's answer lies within 0.8% of a "
+                    p #versus-how { "The histogram column is about what " code { "histogram_quantile(φ, increase(tour_response_bucketed_seconds_bucket["
+                        (whole_seconds(span)) "]))" } " would answer, without Prometheus' extrapolation: the buckets counted over the summary's "
+                        "window, not since start, so every column sees the same responses. The native column does the same with the native "
+                        "histogram's exponential buckets, and interpolates inside a bucket as Prometheus 3 does, exponentially (2.42 drew "
+                        "a straight line there, as for a classic bucket). The summary's answer lies within 0.8% of a "
                         "response in its window and never outside the smallest and largest of them, but it is for this instance and "
                         "this window only. The histogram's is an estimate whose error depends on the bucket edges (a straight line "
                         "across a bucket), but it adds up across instances, and any quantile over any range can be asked later. The native "
-                        "histogram's estimate stays within one of its buckets, about 9% wide, with no edges to choose." }
+                        "histogram's estimate stays inside the bucket holding the true quantile, with no edges to choose: off by less than "
+                        "one bucket's width"
+                        @if let Some(native) = &native { ", about " (percent_wider(native.schema)) "% at its schema now, " (native.schema) }
+                        "." }
                 }
                 (None, _) => p.empty { "No observations yet: the summary " code { "tour_response_seconds" } " is not in /metrics." },
                 (Some(_), None) => p.empty { "The histogram " code { "tour_response_bucketed_seconds" } " is not in /metrics yet, so there is nothing to compare with." },
@@ -84,6 +93,11 @@ fn answers(snapshot: &Snapshot) -> Markup {
             }
         }
     }
+}
+
+/// A range selector's duration in whole seconds, `[577s]`: Prometheus accepts no fraction there.
+fn whole_seconds(span: f64) -> String {
+    format!("{:.0}s", span.round().max(1.0))
 }
 
 /// `values` counted into `histogram`'s bucket edges: what the histogram's buckets gained over the
@@ -156,6 +170,6 @@ fn trade_off() -> Markup {
         p { "In short: a histogram when you run more than one instance or want to ask new questions later; a summary "
             "when one instance's percentiles, close to the values themselves, matter and you cannot know good bucket edges. A "
             a href="/tour/native-histogram" { "native histogram" } " takes that last reason away: its buckets need no "
-            "choosing, each estimate is within one bucket of about 9%, and it still adds up across instances." }
+            "choosing, each estimate is within one of its buckets (about 9% wide at schema 3), and it still adds up across instances." }
     }
 }

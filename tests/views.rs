@@ -1,7 +1,9 @@
 //! The views alone: a snapshot in, markup out. No registry, no server.
 
 use metrics_tour::{
+    exposition::protobuf::WireNative,
     lessons::histogram::exact_quantile,
+    native_histogram::spans,
     templates,
     tour::snapshot::{HistogramData, Point, Snapshot, SummaryData},
 };
@@ -459,7 +461,7 @@ fn the_front_page_says_prometheus_does_not_enforce_the_type() {
     let page = templates::index::page(&snapshot()).into_string();
     assert!(!page.contains("decides which questions"), "{page}");
     assert!(page.contains("rate(tour_temperature_celsius[5m])"));
-    assert!(page.contains("does not enforce it"));
+    assert!(page.contains("does not enforce the type"));
 }
 
 #[test]
@@ -492,5 +494,319 @@ fn the_anatomy_page_reads_a_bucket_with_an_exemplar_by_its_own_value() {
             && note.contains("7d61a29cfed2f92c6879e7a3e4c073c9")
             && note.contains("1795647767.229"),
         "{note}"
+    );
+}
+
+/// A native histogram as the protobuf carries it: `positive` buckets at `schema`.
+fn native(schema: i32, positive: &[(i32, u64)]) -> WireNative {
+    let (positive_spans, positive_deltas) = spans::encode(positive);
+    let count = positive.iter().map(|(_, count)| count).sum();
+    WireNative {
+        schema,
+        zero_threshold: 2f64.powi(-24),
+        zero_count: 0,
+        count,
+        sum: 3.0,
+        positive_spans,
+        positive_deltas,
+        negative_spans: vec![],
+        negative_deltas: vec![],
+    }
+}
+
+/// The versus page over `window`, the summary's median being `median`, with a native histogram.
+fn versus(window: Vec<f64>, median: f64, span: f64) -> String {
+    let count = window.len() as u64;
+    templates::versus::page(&Snapshot {
+        responses: Some(SummaryData {
+            quantiles: vec![(0.5, median)],
+            sum: window.iter().sum(),
+            count,
+        }),
+        response_buckets: Some(uploads()),
+        window_responses: window,
+        window_responses_complete: true,
+        summary_window_span_seconds: span,
+        native: Some(native(0, &[(1, 2)])),
+        ..snapshot()
+    })
+    .into_string()
+}
+
+#[test]
+fn the_versus_pages_native_column_interpolates_exponentially_as_prometheus_3_does() {
+    // Two responses of 1.5 s in the schema-0 bucket (1, 2]: Prometheus 3 answers √2 for the
+    // median, halfway through the bucket on a log scale; 2.42's straight line answered 1.5.
+    let page = versus(vec![1.5, 1.5], 1.5, 540.0);
+    let row = page
+        .split("<th scope=\"row\">0.5</th>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    let cells: Vec<&str> = row.split("<td>").skip(1).collect();
+    assert_eq!(cells[2], "1.414 (-5.7%)</td>", "{row}");
+    assert!(page.contains("as Prometheus 3 computes it"));
+    assert!(page.contains("2.42 drew a straight line"));
+    // The bound is the schema's: one bucket of schema 0 is twice the one below.
+    assert!(page.contains("about 100% at its schema now, 0"), "{page}");
+}
+
+#[test]
+fn the_versus_pages_range_is_whole_seconds_as_prometheus_parses_it() {
+    let page = versus(vec![0.5, 0.7], 0.6, 576.664);
+    assert!(
+        page.contains("increase(tour_response_bucketed_seconds_bucket[577s])"),
+        "{page}"
+    );
+    assert!(!page.contains(".664s]"), "{page}");
+}
+
+#[test]
+fn the_native_page_gives_the_error_bound_of_the_schema_it_sends_and_says_it_lowers() {
+    let page = |schema| {
+        templates::native_histogram::page(&Snapshot {
+            native: Some(native(schema, &[(1, 2)])),
+            ..snapshot()
+        })
+        .into_string()
+    };
+    let lowered = page(2);
+    assert!(!lowered.contains("widens"), "{lowered}");
+    assert!(lowered.contains("lowers the schema by one"), "{lowered}");
+    assert!(lowered.contains("here it already is, at schema 2"));
+    assert!(
+        lowered.contains("about 19% at schema 2, the schema sent now"),
+        "{lowered}"
+    );
+    assert!(!lowered.contains("half a bucket"));
+    let finest = page(3);
+    assert!(finest.contains("about 9% at schema 3, the schema sent now"));
+    assert!(!finest.contains("here it already is"));
+    assert!(finest.contains("Why nobody has to choose buckets"));
+    assert!(!finest.contains("Why it ends choosing buckets"));
+    // Both versions' ways to turn native histograms on, and how 2.42 interpolated.
+    assert!(finest.contains("scrape_native_histograms: true"));
+    assert!(finest.contains("--enable-feature=native-histograms"));
+    assert!(finest.contains("it answers 1.414") && finest.contains("answered 1.5"));
+    // A plain example before each formula.
+    let example = finest.find("A response of 0.1 s lands in bucket").unwrap();
+    assert!(example < finest.find("ceil(log2(v)").unwrap());
+    let wider = finest.find("wider than the one below").unwrap();
+    assert!(wider < finest.find("2^(i·2^-3)").unwrap());
+}
+
+#[test]
+fn the_anatomy_page_says_prometheus_3_stores_every_bound_as_a_float() {
+    let page = templates::anatomy::page(&snapshot()).into_string();
+    let le = page
+        .split("id=\"anatomy-le\">")
+        .nth(1)
+        .unwrap()
+        .split("</dd>")
+        .next()
+        .unwrap();
+    assert!(le.contains("decimal point or an exponent"), "{le}");
+    assert!(le.contains("<code>1e-05</code>"), "{le}");
+    assert!(le.contains("Prometheus 3 stores every"), "{le}");
+    assert!(
+        le.contains("<code>le=&quot;5&quot;</code> matches no stored series"),
+        "{le}"
+    );
+    assert!(le.contains("2.42 did so only for protobuf"), "{le}");
+    assert!(!page.contains("always with a decimal point"));
+    assert!(page.contains("<code>_bucket{le=&quot;5.0&quot;}</code>"));
+}
+
+#[test]
+fn the_histogram_page_says_its_live_lines_spell_le_as_prometheus_3_does_not() {
+    let page = templates::histogram::page(&snapshot()).into_string();
+    let note = page
+        .split("id=\"histogram-le-spelling\">")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(
+        note.contains("<code>le=&quot;5&quot;</code> matches no stored series"),
+        "{note}"
+    );
+    assert!(note.contains("Prometheus 3 stores every bound as a float"));
+    assert!(note.contains("Prometheus 2.42"));
+}
+
+#[test]
+fn the_gauge_and_front_pages_say_prometheus_3_notes_a_rate_of_a_non_counter() {
+    for page in [
+        templates::gauge::page(&snapshot()).into_string(),
+        templates::index::page(&snapshot()).into_string(),
+    ] {
+        assert!(page.contains("might not be a counter"), "{page}");
+        assert!(page.contains("TYPE as metadata"), "{page}");
+        assert!(!page.contains("stores no types"));
+        assert!(!page.contains("without a word, though"));
+    }
+}
+
+#[test]
+fn the_pages_say_the_client_libraries_offer_four_core_types_among_others() {
+    let index = templates::index::page(&snapshot()).into_string();
+    assert!(index.contains("four core types"), "{index}");
+    assert!(!index.contains("Every number an app exposes is one of four types"));
+    assert!(index.contains("unknown") && index.contains("gaugehistogram, info and stateset"));
+    let anatomy = templates::anatomy::page(&snapshot()).into_string();
+    assert!(anatomy.contains("four core types the client libraries offer"));
+    assert!(anatomy.contains("gaugehistogram, info and stateset"));
+}
+
+#[test]
+fn created_is_explained_as_when_the_count_began() {
+    let note = templates::anatomy::explain("tour_clicks_created 1795647767.229", "counter");
+    assert!(note.contains("when this series began counting"), "{note}");
+    assert!(
+        !note.contains("tells a restart from a new series"),
+        "{note}"
+    );
+    let page = templates::anatomy::page(&snapshot()).into_string();
+    let created = page
+        .split("id=\"anatomy-created\">")
+        .nth(1)
+        .unwrap()
+        .split("</dd>")
+        .next()
+        .unwrap();
+    assert!(
+        created.contains("500 just now from 500 over days"),
+        "{created}"
+    );
+    assert!(created.contains("without labels"), "{created}");
+}
+
+#[test]
+fn a_native_histograms_lone_inf_bucket_is_explained() {
+    let exposition = "# HELP n Native.\n# TYPE n histogram\nn_bucket{le=\"+Inf\"} 3\nn_sum 1.5\nn_count 3\n\
+        # HELP d Classic.\n# TYPE d histogram\nd_bucket{le=\"1\"} 2\nd_bucket{le=\"+Inf\"} 3\nd_sum 4.5\nd_count 3\n";
+    let notes = templates::anatomy::annotate(exposition);
+    let note = |line: &str| notes.iter().find(|(l, _)| *l == line).unwrap().1.clone();
+    let native = note("n_bucket{le=\"+Inf\"} 3");
+    assert!(
+        native.contains("only one") && native.contains("native histogram"),
+        "{native}"
+    );
+    assert!(native.contains("protobuf"), "{native}");
+    assert!(note("d_bucket{le=\"+Inf\"} 3").contains("equals _count"));
+}
+
+#[test]
+fn an_exemplar_on_a_bucket_is_the_latest_of_that_bucket_alone() {
+    let bucket = templates::anatomy::explain(
+        "d_bucket{le=\"2.0\"} 5 # {trace_id=\"7d61a29cfed2f92c6879e7a3e4c073c9\"} 1.5 1795647767.229",
+        "histogram",
+    );
+    assert!(
+        bucket.contains(
+            "the latest observation of this bucket alone (above the bound before, up to this one)"
+        ),
+        "{bucket}"
+    );
+    let counter = templates::anatomy::explain(
+        "tour_clicks_total 5.0 # {trace_id=\"7d61a29cfed2f92c6879e7a3e4c073c9\"} 1.0 1795647767.229",
+        "counter",
+    );
+    assert!(counter.contains("the latest increment"), "{counter}");
+    let page = templates::exemplars::page(&snapshot()).into_string();
+    assert!(page.contains("the latest of its own observations only"));
+}
+
+#[test]
+fn the_exemplars_page_says_where_openmetrics_allows_exemplars() {
+    let page = templates::exemplars::page(&snapshot()).into_string();
+    let where_ = page
+        .split("id=\"exemplar-where\">")
+        .nth(1)
+        .unwrap()
+        .split("</p>")
+        .next()
+        .unwrap();
+    assert!(
+        where_.contains("a histogram or a gauge histogram"),
+        "{where_}"
+    );
+    assert!(where_.contains("never on a gauge"));
+    // The Windows note follows the last command, not between a sentence and its command.
+    let note = page.rfind("curl.exe").unwrap();
+    assert!(page.rfind("query_exemplars").unwrap() < note, "{page}");
+    assert!(page.contains(r#"href="/tour/anatomy""#));
+}
+
+#[test]
+fn ideas_used_before_their_lesson_say_what_they_are_and_link_to_it() {
+    let counter = templates::counter::page(&snapshot()).into_string();
+    let by_route = counter.split("by (route)</code></pre>").nth(1).unwrap();
+    let by_route = by_route.split("</div>").next().unwrap();
+    assert!(by_route.contains(r#"href="/tour/labels""#), "{by_route}");
+    assert!(counter.contains("tour_clicks_created") && counter.contains(r#"href="/tour/anatomy""#));
+    let histogram = templates::histogram::page(&snapshot()).into_string();
+    let sum_by_le = histogram.split("sum by (le) (rate(").nth(1).unwrap();
+    let sum_by_le = sum_by_le.split("</div>").next().unwrap();
+    assert!(sum_by_le.contains(r#"href="/tour/labels""#), "{sum_by_le}");
+    let versus = versus(vec![0.5], 0.5, 540.0);
+    let lead = versus.split("</p>").next().unwrap();
+    assert!(lead.contains(r#"href="/tour/native-histogram""#), "{lead}");
+}
+
+#[test]
+fn the_summary_page_explains_its_age_buckets() {
+    let page = templates::summary::page(&Snapshot {
+        summary_age_buckets: 5,
+        ..snapshot()
+    })
+    .into_string();
+    assert!(
+        page.contains("keeps it in 5 pieces, its age buckets, each 120 seconds long"),
+        "{page}"
+    );
+}
+
+#[test]
+fn the_histogram_page_works_an_example_before_the_formula() {
+    let page = templates::histogram::page(&snapshot()).into_string();
+    let example = page
+        .find("the estimate is a fifth of the way through it, 2.2 s")
+        .unwrap();
+    assert!(example < page.find("draws a straight line through it").unwrap());
+}
+
+#[test]
+fn the_counter_page_says_its_rate_is_prometheus_3s_over_the_whole_range() {
+    let page = templates::counter::page(&snapshot()).into_string();
+    assert!(
+        !page.contains("without Prometheus' extrapolation"),
+        "{page}"
+    );
+    assert!(page.contains("as Prometheus 3 computes"));
+    assert!(page.contains("rate of 0.4"));
+    assert!(page.contains("left-open") && page.contains("2.42 kept it"));
+}
+
+#[test]
+fn the_anatomy_page_says_prometheus_3_takes_utf8_names_quoted() {
+    let page = templates::anatomy::page(&snapshot()).into_string();
+    let name = page
+        .split("id=\"anatomy-name\">")
+        .nth(1)
+        .unwrap()
+        .split("</dd>")
+        .next()
+        .unwrap();
+    assert!(
+        name.contains("Since 3.0") && name.contains("UTF-8"),
+        "{name}"
+    );
+    assert!(
+        name.contains("<code>{&quot;my.metric&quot;}</code>"),
+        "{name}"
     );
 }

@@ -86,11 +86,11 @@ var requestSeries = [][3]string{
 // benches/metrics.rs fills the tour's; with withProcess, the process collector too.
 func tourRegistry(withProcess bool) *prometheus.Registry {
 	upload := prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "file_upload_duration_seconds", Help: "Time spent uploading a file.",
+		Name: "file_upload_duration_seconds", Help: "Time the simulated upload took, timed once its body had arrived.",
 		Buckets: prometheus.LinearBuckets(1, 1, 10),
 	})
 	inProgress := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "file_uploads_in_progress", Help: "Uploads being simulated right now.",
+		Name: "file_uploads_in_progress", Help: "Uploads being simulated right now, counted once their body has arrived.",
 	})
 	clicks := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tour_clicks_total", Help: "Clicks on the counter demo.",

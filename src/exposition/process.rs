@@ -1,8 +1,10 @@
 //! `process_*`: this process's CPU time, memory, open files, threads and start time, read from
 //! `/proc` by a small collector of our own, at most once a second.
 //!
-//! The names and meanings are client_golang's. The `prometheus` crate has a process collector too,
-//! but it divides clock ticks as integers: its `process_cpu_seconds_total` moves in whole seconds,
+//! The names and meanings are the `prometheus` crate's process collector's: client_golang's, but
+//! for `process_threads`, which client_golang lacks (it has `process_virtual_memory_max_bytes` and,
+//! on Linux, network bytes, which these lack). That crate's collector is not used, because it
+//! divides clock ticks as integers: its `process_cpu_seconds_total` moves in whole seconds,
 //! so `rate(process_cpu_seconds_total[1m])`, the classic first query, reads 0 for a process using
 //! less than a second of CPU a minute, and its `process_start_time_seconds` loses its fraction.
 //! Here both are float seconds, to the clock tick (1/100 s on Linux).

@@ -73,7 +73,7 @@ pub async fn restart(
 }
 
 /// How much a counter grew over `points` (oldest first), reading any fall as a restart at 0 and
-/// counting from there, as `increase()` does (without its extrapolation to the range's edges).
+/// counting from there, as `increase()` does before it extrapolates to the range's edges.
 pub fn increase(points: &[Point]) -> f64 {
     points
         .windows(2)
@@ -88,16 +88,42 @@ pub fn increase(points: &[Point]) -> f64 {
         .sum()
 }
 
-/// `rate(counter[range])` evaluated `at` seconds ago from the tour's own samples: the [`increase`]
-/// of the samples in the range, per second of the time they span; `None` with fewer than two.
+/// `rate(counter[range])` evaluated `at` seconds ago, as Prometheus 3 computes it (v3.5.0's
+/// `extrapolatedRate`) from the tour's own samples, as though it had scraped them; `None` with fewer
+/// than two samples in the range.
+///
+/// The range is left-open, as since 3.0: a sample exactly `range` before is left out (2.42 kept
+/// it). The [`increase`] of the samples is stretched toward each edge of the range: all the way when
+/// the nearest sample lies within 1.1 average sample intervals of it, else by half an interval
+/// (the series is taken to start or end there), and never back past where the counter would have
+/// been 0. Divided by the whole range, not by the time the samples span: a counter only a minute
+/// old has a `[5m]` rate of a fifth of its `[1m]` one.
 pub fn rate(points: &[Point], at: f64, range: f64) -> Option<f64> {
     let inside: Vec<Point> = points
         .iter()
         .copied()
-        .filter(|p| p.seconds_ago >= at && p.seconds_ago <= at + range)
+        .filter(|p| p.seconds_ago >= at && p.seconds_ago < at + range)
         .collect();
-    let span = inside.first()?.seconds_ago - inside.last()?.seconds_ago;
-    (inside.len() >= 2 && span > 0.0).then(|| increase(&inside) / span)
+    let (first, last) = (inside.first()?, inside.last()?);
+    let sampled = first.seconds_ago - last.seconds_ago;
+    if inside.len() < 2 || sampled <= 0.0 {
+        return None;
+    }
+    let increase = increase(&inside);
+    let average = sampled / (inside.len() - 1) as f64;
+    let near = average * 1.1;
+    let mut to_start = at + range - first.seconds_ago;
+    if to_start >= near {
+        to_start = average / 2.0;
+    }
+    if increase > 0.0 && first.value >= 0.0 {
+        to_start = to_start.min(sampled * first.value / increase);
+    }
+    let mut to_end = last.seconds_ago - at;
+    if to_end >= near {
+        to_end = average / 2.0;
+    }
+    Some(increase * (sampled + to_start + to_end) / sampled / range)
 }
 
 /// [`rate`] over `range` at each sample of the last `window` seconds: the line Prometheus would
@@ -119,6 +145,7 @@ pub fn rate_over_time(points: &[Point], range: f64, window: f64) -> Vec<Point> {
 mod tests {
     use super::*;
 
+    /// One sample a second, the last one now.
     fn points(values: &[f64]) -> Vec<Point> {
         let last = values.len() as f64 - 1.0;
         values
@@ -131,22 +158,46 @@ mod tests {
             .collect()
     }
 
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-9)
+    }
+
+    // Every expected rate below is what promtool 3.5.3 (`promtool test rules`) evaluates for the
+    // same samples, one a second, at the time of the last.
+
     #[test]
     fn a_fall_is_read_as_a_restart_and_counting_carries_on() {
         // 100 -> 120, restart, 0 -> 3: an increase of 20 + 3, never negative.
         let clicks = points(&[100.0, 110.0, 120.0, 0.0, 3.0]);
         assert_eq!(increase(&clicks), 23.0);
-        assert_eq!(rate(&clicks, 0.0, 60.0), Some(23.0 / 4.0));
+        assert!(close(rate(&clicks, 0.0, 60.0), 0.43125));
     }
 
     #[test]
-    fn a_short_range_follows_each_step_and_a_long_one_smooths_it() {
-        // Ten quiet seconds, then ten clicks a second for five seconds.
-        let mut values = vec![0.0; 10];
-        values.extend([10.0, 20.0, 30.0, 40.0, 50.0]);
+    fn a_counter_a_minute_old_has_a_5m_rate_over_the_whole_range_as_prometheus_answers() {
+        // Two clicks a second since the tour started, 60 s ago.
+        let values: Vec<f64> = (0..=60).map(|i| 2.0 * f64::from(i)).collect();
         let clicks = points(&values);
-        assert_eq!(rate(&clicks, 0.0, 4.0), Some(10.0));
-        assert_eq!(rate(&clicks, 0.0, 14.0), Some(50.0 / 14.0));
-        assert_eq!(rate(&clicks, 20.0, 14.0), None);
+        assert!(close(rate(&clicks, 0.0, 300.0), 0.4));
+        assert!(close(rate(&clicks, 0.0, 60.0), 2.0));
+    }
+
+    #[test]
+    fn a_series_that_starts_inside_the_range_is_stretched_half_an_interval() {
+        // Nothing for 30 s, then 50 growing by 3 a second.
+        let values: Vec<f64> = (0..=30).map(|i| 50.0 + 3.0 * f64::from(i)).collect();
+        let clicks = points(&values);
+        assert!(close(rate(&clicks, 0.0, 60.0), 1.525));
+        assert!(close(rate(&clicks, 15.0, 20.0), 2.325));
+        assert_eq!(rate(&clicks, 40.0, 14.0), None);
+    }
+
+    #[test]
+    fn a_sample_on_the_ranges_start_is_left_out_as_since_prometheus_3() {
+        // A jump of 100 in the first second, then nothing: over [1m] at 60 s the jump's first
+        // sample lies on the range's start. Prometheus 2.42 kept it and answered 1.67.
+        let mut values = vec![0.0];
+        values.extend([100.0; 60]);
+        assert_eq!(rate(&points(&values), 0.0, 60.0), Some(0.0));
     }
 }

@@ -8,7 +8,8 @@
 //! fleet-wide estimate; its price is precision, set by where the buckets lie.
 //!
 //! **Typical use.** Latencies and sizes you will want to combine across instances, or compare with
-//! an objective ("95% of uploads under 5 s" is exactly the `le="5"` bucket over the count).
+//! an objective ("95% of uploads under 5 s" is exactly the `le="5.0"` bucket over the count, the
+//! bound spelled as Prometheus 3 stores it whatever the format it scraped).
 //!
 //! **How to make one.** `Histogram::with_opts(HistogramOpts::new(name, help).buckets(edges))`, in
 //! [`crate::state`]. Choose the buckets for the question you will ask: the seed's one-second

@@ -110,9 +110,9 @@ pub fn widen(index: i32, by: i32) -> i32 {
 mod tests {
     use super::*;
 
-    /// Prometheus' literal edges for schema 3 (`exponentialBounds[3]`): ours must be the same
-    /// floats, or a value on an edge would land one bucket off. (client_golang 1.14's own table
-    /// has `0.7071067811865476` for the fifth, one bit above.)
+    /// Prometheus' literal edges for schema 3 (`exponentialBounds[3]` in `model/histogram/generic.go`,
+    /// the same floats as client_golang's `nativeHistogramBounds[3]`): ours must be these floats, or a
+    /// value on an edge would land one bucket off.
     const PROMETHEUS_SCHEMA_3: [f64; 8] = [
         0.5,
         0.5452538663326288,

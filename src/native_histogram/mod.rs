@@ -9,12 +9,14 @@
 //! edges you pick in advance: pick them badly and `histogram_quantile` can be off by a whole
 //! bucket. A summary computes its quantiles in the process, which cannot be aggregated across
 //! instances. A native histogram covers every magnitude at the same relative resolution, so the
-//! estimate of any quantile is within half a bucket's width (about 4% at schema 3) wherever the
-//! values fall, and, like any histogram, adds up across instances (`sum(rate(...))`).
+//! estimate of any quantile lies in the bucket holding the true one, within one bucket's width
+//! (about 9% at schema 3, 19% at schema 2) wherever the values fall, and, like any histogram, adds
+//! up across instances (`sum(rate(...))`).
 //!
 //! **Typical use.** Latencies and sizes, wherever a classic histogram or a summary would do. They
-//! need a Prometheus that scrapes them: Debian's 2.42 does with `--enable-feature=native-histograms`,
-//! and then asks for the protobuf exposition, the only one carrying them.
+//! need a Prometheus told to scrape them: from 3.8 on with `scrape_native_histograms: true` in the
+//! scrape config, before that (2.42 included) with `--enable-feature=native-histograms`. It then asks
+//! for the protobuf exposition, the only one carrying them.
 //!
 //! **How to make one.**
 //! `let h = NativeHistogram::new(NativeOpts::new("tour_response_native_seconds", "Response time."))?;`
@@ -33,13 +35,12 @@
 //! for the `prometheus` crate's classic `Histogram::observe` (0.72 times).
 //!
 //! The number of buckets sent is bounded: when more than `max_buckets` (100 by default) are
-//! populated, the snapshot drops to a coarser schema, each step merging pairs of buckets
-//! ([`index::widen`]), as client_golang's `NativeHistogramMaxBucketNumber` does. Counts only grow,
-//! so the schema sent only ever goes down, which Prometheus reads as a change of resolution, not
-//! a counter reset.
+//! populated, the snapshot lowers the schema, each step merging pairs of buckets into one twice as
+//! wide ([`index::widen`]), as client_golang's `NativeHistogramMaxBucketNumber` does. Counts only
+//! grow, so the schema sent only ever goes down, for good: the error bound above doubles with each
+//! step. Prometheus reads the change as one of resolution, not a counter reset.
 //!
-//! Prometheus 2.42 reads exemplars only from a histogram's classic buckets, which this one has
-//! none of; the exemplars live on the classic histograms fed the same observations.
+//! This one carries no exemplars: they live on the classic histograms fed the same observations.
 
 mod edges;
 pub mod index;
@@ -69,7 +70,7 @@ pub struct NativeOpts {
     pub schema: i32,
     /// Observations with a magnitude up to this count in the zero bucket.
     pub zero_threshold: f64,
-    /// The most populated buckets a snapshot sends before it widens the schema.
+    /// The most populated buckets a snapshot sends before it lowers the schema.
     pub max_buckets: usize,
 }
 
@@ -122,7 +123,7 @@ struct Inner {
 /// One reading of a native histogram: what the protobuf exposition sends, and what the lesson shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NativeSnapshot {
-    /// The schema of the buckets below, after any widening.
+    /// The schema of the buckets below, after any lowering.
     pub schema: i32,
     pub zero_threshold: f64,
     pub zero_count: u64,
@@ -196,7 +197,7 @@ impl NativeHistogram {
         });
     }
 
-    /// The populated buckets, widened to a coarser schema until at most `max_buckets` remain.
+    /// The populated buckets, at a schema lowered until at most `max_buckets` remain.
     pub fn snapshot(&self) -> NativeSnapshot {
         let inner = &*self.inner;
         let populated = |counters: &[AtomicU64]| -> Vec<(i32, u64)> {
@@ -331,7 +332,7 @@ mod tests {
     }
 
     #[test]
-    fn too_many_buckets_widen_the_schema_until_they_fit() {
+    fn too_many_buckets_lower_the_schema_until_they_fit() {
         let h = histogram(NativeOpts::new("h", "h").max_buckets(4));
         // Eight values, one per bucket of the power of two (1, 2]: 8 buckets at schema 3.
         for i in 1..=8 {

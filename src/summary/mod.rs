@@ -36,7 +36,9 @@ use prometheus::proto;
 pub use clock::{Clock, ManualClock, MonotonicClock};
 use window::Window;
 
-/// Options for a [`Summary`]; the defaults match client_golang's.
+/// Options for a [`Summary`]. The window's defaults are client_golang's (`DefMaxAge`, 10 minutes,
+/// and `DefAgeBuckets`, 5); the quantiles' are the tour's own, as client_golang reports none unless
+/// asked (its `Objectives` default to empty).
 #[derive(Debug, Clone)]
 pub struct SummaryOpts {
     /// Metric name, e.g. `tour_response_seconds`.

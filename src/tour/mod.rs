@@ -107,6 +107,7 @@ pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
         kept_uploads: state.kept_uploads.values(),
         kept_uploads_capacity: KeptObservations::CAPACITY,
         summary_window_seconds: state.config.summary_max_age.as_secs_f64(),
+        summary_age_buckets: state.config.summary_age_buckets,
         summary_window_span_seconds: span.as_secs_f64(),
         window_responses,
         window_responses_complete,

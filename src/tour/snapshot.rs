@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub history_seconds: f64,
     /// The summary's sliding window, in seconds (`--summary-max-age`).
     pub summary_window_seconds: f64,
+    /// How many pieces, age buckets, the summary's window is kept in (`--summary-age-buckets`).
+    pub summary_age_buckets: u32,
     /// How far back the summary's window reaches now, in seconds (its age buckets rotate, so
     /// between `--summary-max-age` less one age bucket and all of it).
     pub summary_window_span_seconds: f64,
@@ -68,7 +70,7 @@ pub struct Snapshot {
     /// The latest exemplar of `tour_clicks_total`.
     pub click_exemplar: Option<Exemplar>,
     /// `rate(tour_clicks_total[1m])` and `rate(tour_clicks_total[5m])` over the chart's window,
-    /// computed from the tour's own samples.
+    /// computed from the tour's own samples as Prometheus 3 would compute them.
     pub clicks_rate_1m: Vec<Point>,
     pub clicks_rate_5m: Vec<Point>,
     /// Over the chart's window: the counter's last value minus its first (negative after a
