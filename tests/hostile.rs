@@ -435,3 +435,25 @@ async fn sigterm_with_only_a_stalled_head_open_exits_at_once_and_cuts_nothing_of
     assert_eq!(status.code(), Some(0), "{}", tour.log());
     assert!(!tour.log().contains("cutting off"), "{}", tour.log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gauge_set_waits_for_an_inc_between_its_check_and_its_add_so_the_race_never_reaches_infinity(
+) {
+    let (app, state) = common::app(fast_config());
+    // The test plays an `inc?by=1.7e308` that has checked 0 + 1.7e308 and holds the update lock.
+    let inc_in_progress = state.one_update_at_a_time();
+    let set = tokio::spawn(async move {
+        let answer = poem::test::TestClient::new(app)
+            .post("/gauge/set?value=1.7e308")
+            .send()
+            .await;
+        answer.assert_status_is_ok();
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let temperature = &state.metrics.temperature;
+    assert_eq!(temperature.get(), 0.0, "set landed inside inc's step");
+    temperature.add(1.7e308);
+    drop(inc_in_progress);
+    set.await.unwrap();
+    assert_eq!(temperature.get(), 1.7e308, "set came after the step");
+}

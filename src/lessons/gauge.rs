@@ -66,7 +66,9 @@ fn step(state: &AppState, delta: f64, by: f64) -> Result<(), BadInput> {
     Ok(())
 }
 
-/// `POST /gauge/set?value=V`: sets `tour_temperature_celsius` to `V`, which may be negative.
+/// `POST /gauge/set?value=V`: sets `tour_temperature_celsius` to `V`, which may be negative. It
+/// waits for the update lock as `inc` and `dec` do, so it cannot land between their check and
+/// their add and turn a checked step into an infinity.
 #[handler]
 pub async fn set(
     req: &Request,
@@ -81,6 +83,7 @@ pub async fn set(
                 "POST /gauge/set needs a value, like /gauge/set?value=21.5".to_owned(),
             )
         })?;
+    let _one_at_a_time = state.one_update_at_a_time();
     state.metrics.temperature.set(value);
     Ok(answer(req, state))
 }
