@@ -349,8 +349,8 @@ async fn an_upload_over_the_limit_is_refused_with_413_and_observes_nothing() {
 #[tokio::test]
 async fn a_reply_spells_a_huge_value_as_metrics_does_not_in_three_hundred_digits() {
     let (cli, _) = client();
-    let reply = body(cli.post("/counter?by=1e308").send().await).await;
-    assert_eq!(reply, "tour_clicks_total is now 1e+308\n");
+    let reply = body(cli.post("/gauge/inc?by=1e308").send().await).await;
+    assert_eq!(reply, "tour_temperature_celsius is now 1e+308\n");
     let reply = body(cli.post("/gauge/set?value=-2.5e-7").send().await).await;
     assert_eq!(reply, "tour_temperature_celsius is now -2.5e-07\n");
 }
