@@ -353,4 +353,6 @@ async fn a_reply_spells_a_huge_value_as_metrics_does_not_in_three_hundred_digits
     assert_eq!(reply, "tour_temperature_celsius is now 1e+308\n");
     let reply = body(cli.post("/gauge/set?value=-2.5e-7").send().await).await;
     assert_eq!(reply, "tour_temperature_celsius is now -2.5e-07\n");
+    let reply = body(cli.post("/summary?value=1e-7").send().await).await;
+    assert_eq!(reply, "observed 1e-07 seconds in tour_response_seconds\n");
 }

@@ -69,7 +69,10 @@ pub async fn observe(
         .record(seconds, trace.as_str());
     Ok(trace.answer(reply::updated(
         req,
-        format!("observed {seconds} seconds in tour_response_seconds"),
+        format!(
+            "observed {} seconds in tour_response_seconds",
+            exposition::float(seconds)
+        ),
     )))
 }
 
