@@ -13,7 +13,8 @@
 //! keeps exactly the samples of that name (the Python client's rule: `x_bucket` keeps the buckets,
 //! not `x_sum`); a family's name keeps the whole family (client_golang's rule; for a counter, its
 //! OpenMetrics family name without `_total` too); nothing else matches, so `x_bucket` of a summary,
-//! which has no buckets, selects nothing.
+//! which has no buckets, selects nothing. In OpenMetrics a histogram asked for in part keeps what
+//! makes it valid: its `+Inf` bucket, and `_sum` with `_count`.
 
 use std::fmt::Write;
 
@@ -44,7 +45,8 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
         let extras = state.metrics.extras();
         (protobuf::CONTENT_TYPE, protobuf::encode(&families, &extras))
     } else {
-        let (content_type, text) = if prefers_openmetrics(accept) {
+        let openmetrics = prefers_openmetrics(accept);
+        let (content_type, text) = if openmetrics {
             let extras = state.metrics.extras();
             (
                 openmetrics::CONTENT_TYPE,
@@ -53,7 +55,7 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
         } else {
             (text::CONTENT_TYPE, text::encode(&families))
         };
-        (content_type, selected_samples(&text, &names).into_bytes())
+        (content_type, selected_samples(&text, &names, openmetrics).into_bytes())
     };
     tracing::debug!(content_type, families = families.len(), "exposition");
     let response = Response::builder()
@@ -141,12 +143,18 @@ fn sample_names(family: &MetricFamily) -> Vec<String> {
 /// `exposition` (of families [`selected_families`] kept) with only the samples `names` ask for:
 /// every sample of a family asked for by its name, else those whose own name was asked for. The
 /// `#` lines stay, so each family keeps its `# HELP` and `# TYPE`, and OpenMetrics its `# EOF`.
-pub fn selected_samples(exposition: &str, names: &[String]) -> String {
+///
+/// In OpenMetrics (`openmetrics`) a histogram cut to some of its samples must stay valid: it
+/// keeps its `+Inf` bucket whatever was asked, and `_sum` and `_count` together when either was
+/// (Python's strict parser refuses a histogram without them, as the specification does).
+pub fn selected_samples(exposition: &str, names: &[String], openmetrics: bool) -> String {
     if names.is_empty() {
         return exposition.to_owned();
     }
     let asked = |name: &str| names.iter().any(|n| n == name);
     let mut whole_family = false;
+    // For a histogram asked for in part: its name, and whether `_sum` or `_count` was asked.
+    let mut histogram: Option<(String, bool)> = None;
     let mut kept = String::with_capacity(exposition.len());
     for line in exposition.lines() {
         if let Some(declared) = line.strip_prefix("# TYPE ") {
@@ -154,103 +162,23 @@ pub fn selected_samples(exposition: &str, names: &[String]) -> String {
             let (family, kind) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
             whole_family =
                 asked(family) || (kind == "counter" && asked(&format!("{family}_total")));
+            histogram = (openmetrics && kind == "histogram" && !whole_family).then(|| {
+                let totals = asked(&format!("{family}_sum")) || asked(&format!("{family}_count"));
+                (family.to_owned(), totals)
+            });
         }
         let sample = line.split(['{', ' ']).next().unwrap_or("");
-        if line.starts_with('#') || whole_family || asked(sample) {
+        let keeps_it_valid = histogram.as_ref().is_some_and(|(family, totals)| {
+            match sample.strip_prefix(family.as_str()) {
+                Some("_bucket") => line.contains("le=\"+Inf\""),
+                Some("_sum" | "_count") => *totals,
+                _ => false,
+            }
+        });
+        if line.starts_with('#') || whole_family || asked(sample) || keeps_it_valid {
             kept.push_str(line);
             kept.push('\n');
         }
     }
     kept
-}
-
-/// How both text formats spell a float, as client_golang writes it: Go's shortest `%g` (an
-/// exponent below 1e-4 and from 1e6 up), `NaN`, `+Inf` and `-Inf`. OpenMetrics adds `.0` to a
-/// whole number ([`openmetrics`]). Written into `out`, so a scrape allocates nothing per sample.
-pub fn push_float(out: &mut String, value: f64) {
-    // Writing to a String cannot fail, so the `fmt::Result`s below are ignored.
-    match value {
-        v if v.is_nan() => out.push_str("NaN"),
-        f64::INFINITY => out.push_str("+Inf"),
-        f64::NEG_INFINITY => out.push_str("-Inf"),
-        // Where Go's %g writes no exponent, Rust's shortest spelling is the same.
-        v if v == 0.0 || (1e-4..1e6).contains(&v.abs()) => {
-            let _ = write!(out, "{v}");
-        }
-        v => {
-            // Rust writes `1e-7`; Go writes `1e-07`: a sign and at least two digits.
-            let start = out.len();
-            let _ = write!(out, "{v:e}");
-            let e = start + out[start..].find('e').expect("{:e} writes an exponent");
-            let exponent: i32 = out[e + 1..].parse().expect("an integer exponent");
-            out.truncate(e + 1);
-            let sign = if exponent < 0 { '-' } else { '+' };
-            let _ = write!(out, "{sign}{:02}", exponent.abs());
-        }
-    }
-}
-
-/// [`push_float`] into a string of its own: how a reply to curl spells a metric's value, the way
-/// `/metrics` does (`1e+308`, not three hundred digits).
-pub fn float(value: f64) -> String {
-    let mut spelled = String::new();
-    push_float(&mut spelled, value);
-    spelled
-}
-
-/// Writes `text` escaped as both formats escape a label value (backslash, line feed and, with
-/// `quotes`, double quote), without allocating.
-pub fn push_escaped(out: &mut String, text: &str, quotes: bool) {
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str(r"\\"),
-            '\n' => out.push_str(r"\n"),
-            '"' if quotes => out.push_str(r#"\""#),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Writes the start of a sample line, `name` + `suffix`, the metric's labels with `extra` (`le` or
-/// `quantile`) last, and the space before the value; `spell` writes `extra`'s number.
-pub fn push_series(
-    out: &mut String,
-    (name, suffix): (&str, &str),
-    metric: &prometheus::proto::Metric,
-    extra: Option<(&str, f64)>,
-    spell: fn(&mut String, f64),
-) {
-    out.push_str(name);
-    out.push_str(suffix);
-    let mut separator = '{';
-    for pair in metric.get_label() {
-        out.push(separator);
-        separator = ',';
-        out.push_str(pair.name());
-        out.push_str("=\"");
-        push_escaped(out, pair.value(), true);
-        out.push('"');
-    }
-    if let Some((label, number)) = extra {
-        out.push(separator);
-        separator = ',';
-        out.push_str(label);
-        out.push_str("=\"");
-        spell(out, number);
-        out.push('"');
-    }
-    if separator == ',' {
-        out.push('}');
-    }
-    out.push(' ');
-}
-
-/// True when a line named `name` belongs to `family`'s block of the exposition: the family's own
-/// name or one of its sample names; a counter's OpenMetrics family name (`tour_clicks` for
-/// `tour_clicks_total`) counts too. The tour's pages pick a family's lines with it.
-pub fn names_family(name: &str, family: &str) -> bool {
-    let sample = name
-        .strip_prefix(family)
-        .is_some_and(|suffix| matches!(suffix, "" | "_bucket" | "_sum" | "_count"));
-    sample || family.strip_suffix("_total") == Some(name)
 }
