@@ -157,7 +157,9 @@ async fn the_classroom_setup_answers_every_query_and_keeps_every_lesson() {
         .map(|(from, tour)| (*from, tour.address.port()))
         .collect();
     let tour = &tours.iter().find(|(port, _)| *port == 5000).unwrap().1;
-    let Some(prometheus) = Prometheus::start(Version::TwoFortyTwo, &derived_config(&ports), &[]).await else {
+    let Some(prometheus) =
+        Prometheus::start(Version::TwoFortyTwo, &derived_config(&ports), &[]).await
+    else {
         return;
     };
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -896,7 +898,13 @@ async fn under_the_flag_a_histogram_with_classic_and_native_buckets_is_stored_na
     let config = format!(
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mixed\n    static_configs:\n      - targets: ['{address}']\n"
     );
-    let Some(prometheus) = Prometheus::start(Version::TwoFortyTwo, &config, &["--enable-feature=native-histograms"]).await else {
+    let Some(prometheus) = Prometheus::start(
+        Version::TwoFortyTwo,
+        &config,
+        &["--enable-feature=native-histograms"],
+    )
+    .await
+    else {
         return;
     };
     let deadline = Instant::now() + Duration::from_secs(30);

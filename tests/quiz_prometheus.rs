@@ -44,7 +44,7 @@ async fn quiz_is_judged_in(tour: &common::TestServer, prometheus: &Prometheus) {
         tour.state.metrics.file_upload_duration.observe(seconds);
     }
     until_value(
-        &prometheus,
+        prometheus,
         deadline,
         "file_upload_duration_seconds_count",
         6.0,
@@ -128,4 +128,3 @@ async fn quiz_is_judged_in(tour: &common::TestServer, prometheus: &Prometheus) {
         "Prometheus says {estimate}: {verdict}"
     );
 }
-

@@ -70,7 +70,9 @@ pub fn prometheus3_dir() -> PathBuf {
     }
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
+        });
     cache.join("metrics-tour/prometheus-3")
 }
 
@@ -135,7 +137,10 @@ impl Prometheus {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if tokio::net::TcpStream::connect(address).await.is_ok()
-                && super::http(address, "GET", "/-/ready", &[], b"").await.status == 200
+                && super::http(address, "GET", "/-/ready", &[], b"")
+                    .await
+                    .status
+                    == 200
             {
                 return Some(prometheus);
             }
@@ -244,7 +249,9 @@ pub async fn until<T>(
 /// A tour served in this process whose `--prometheus` is a real Prometheus of `version` scraping it
 /// every second; `None` when that version is not installed (the test has said so).
 pub async fn tour_judged_by(version: Version) -> Option<(super::TestServer, Prometheus)> {
-    let prometheus_address: SocketAddr = format!("127.0.0.1:{}", super::process::free_port()).parse().unwrap();
+    let prometheus_address: SocketAddr = format!("127.0.0.1:{}", super::process::free_port())
+        .parse()
+        .unwrap();
     let config = metrics_tour::config::Config {
         prometheus: Some(metrics_tour::config::PrometheusUrl(format!(
             "http://{prometheus_address}"
