@@ -182,3 +182,94 @@ pub fn selected_samples(exposition: &str, names: &[String], openmetrics: bool) -
     }
     kept
 }
+
+/// How both text formats spell a float, as client_golang writes it: Go's shortest `%g` (an
+/// exponent below 1e-4 and from 1e6 up), `NaN`, `+Inf` and `-Inf`. OpenMetrics adds `.0` to a
+/// whole number ([`openmetrics`]). Written into `out`, so a scrape allocates nothing per sample.
+pub fn push_float(out: &mut String, value: f64) {
+    // Writing to a String cannot fail, so the `fmt::Result`s below are ignored.
+    match value {
+        v if v.is_nan() => out.push_str("NaN"),
+        f64::INFINITY => out.push_str("+Inf"),
+        f64::NEG_INFINITY => out.push_str("-Inf"),
+        // Where Go's %g writes no exponent, Rust's shortest spelling is the same.
+        v if v == 0.0 || (1e-4..1e6).contains(&v.abs()) => {
+            let _ = write!(out, "{v}");
+        }
+        v => {
+            // Rust writes `1e-7`; Go writes `1e-07`: a sign and at least two digits.
+            let start = out.len();
+            let _ = write!(out, "{v:e}");
+            let e = start + out[start..].find('e').expect("{:e} writes an exponent");
+            let exponent: i32 = out[e + 1..].parse().expect("an integer exponent");
+            out.truncate(e + 1);
+            let sign = if exponent < 0 { '-' } else { '+' };
+            let _ = write!(out, "{sign}{:02}", exponent.abs());
+        }
+    }
+}
+
+/// [`push_float`] into a string of its own: how a reply to curl spells a metric's value, the way
+/// `/metrics` does (`1e+308`, not three hundred digits).
+pub fn float(value: f64) -> String {
+    let mut spelled = String::new();
+    push_float(&mut spelled, value);
+    spelled
+}
+
+/// Writes `text` escaped as both formats escape a label value (backslash, line feed and, with
+/// `quotes`, double quote), without allocating.
+pub fn push_escaped(out: &mut String, text: &str, quotes: bool) {
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '\n' => out.push_str(r"\n"),
+            '"' if quotes => out.push_str(r#"\""#),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Writes the start of a sample line, `name` + `suffix`, the metric's labels with `extra` (`le` or
+/// `quantile`) last, and the space before the value; `spell` writes `extra`'s number.
+pub fn push_series(
+    out: &mut String,
+    (name, suffix): (&str, &str),
+    metric: &prometheus::proto::Metric,
+    extra: Option<(&str, f64)>,
+    spell: fn(&mut String, f64),
+) {
+    out.push_str(name);
+    out.push_str(suffix);
+    let mut separator = '{';
+    for pair in metric.get_label() {
+        out.push(separator);
+        separator = ',';
+        out.push_str(pair.name());
+        out.push_str("=\"");
+        push_escaped(out, pair.value(), true);
+        out.push('"');
+    }
+    if let Some((label, number)) = extra {
+        out.push(separator);
+        separator = ',';
+        out.push_str(label);
+        out.push_str("=\"");
+        spell(out, number);
+        out.push('"');
+    }
+    if separator == ',' {
+        out.push('}');
+    }
+    out.push(' ');
+}
+
+/// True when a line named `name` belongs to `family`'s block of the exposition: the family's own
+/// name or one of its sample names; a counter's OpenMetrics family name (`tour_clicks` for
+/// `tour_clicks_total`) counts too. The tour's pages pick a family's lines with it.
+pub fn names_family(name: &str, family: &str) -> bool {
+    let sample = name
+        .strip_prefix(family)
+        .is_some_and(|suffix| matches!(suffix, "" | "_bucket" | "_sum" | "_count"));
+    sample || family.strip_suffix("_total") == Some(name)
+}
