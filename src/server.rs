@@ -25,6 +25,7 @@
 mod admission;
 mod body;
 mod connection;
+mod refusal;
 
 use std::{
     future::Future,
@@ -95,6 +96,7 @@ pub async fn serve(
         header: config.header_timeout,
     };
     let body_timeout = config.body_timeout;
+    let max_header_bytes = config.max_header_bytes as usize;
     let admission = Admission::new(
         config.max_connections_per_client as usize,
         config.max_connections as usize,
@@ -132,7 +134,7 @@ pub async fn serve(
         let Some(admitted) = admission.admit(&stream, peer) else {
             continue; // refused and closed
         };
-        let watched = Watched::new(stream);
+        let watched = Watched::new(stream, max_header_bytes);
         let remote = RemoteAddr(peer.into());
         let (app, local, requests, on_request) = (
             app.clone(),

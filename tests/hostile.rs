@@ -457,3 +457,63 @@ async fn gauge_set_waits_for_an_inc_between_its_check_and_its_add_so_the_race_ne
     set.await.unwrap();
     assert_eq!(temperature.get(), 1.7e308, "set came after the step");
 }
+
+/// Sends `head` on a fresh connection and reads the answer until the server closes it.
+async fn answer_to(server: &TestServer, head: &[u8]) -> String {
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    stream.write_all(head).await.unwrap();
+    until_closed(&mut stream).await.0
+}
+
+#[tokio::test]
+async fn a_head_hyper_refuses_gets_a_one_line_answer_saying_what_was_wrong() {
+    let server = TestServer::start(Config {
+        max_header_bytes: 80_000,
+        ..fast_config()
+    })
+    .await;
+    let mut many_lines = b"GET / HTTP/1.1\r\nHost: tour\r\n".to_vec();
+    for line in 0..101 {
+        many_lines.extend_from_slice(format!("X-Line-{line}: 1\r\n").as_bytes());
+    }
+    many_lines.extend_from_slice(b"\r\n");
+    let cookie = format!(
+        "GET / HTTP/1.1\r\nHost: tour\r\nCookie: c={}\r\n\r\n",
+        "x".repeat(170_000)
+    );
+    let long_url = format!("GET /{} HTTP/1.1\r\nHost: tour\r\n\r\n", "x".repeat(66_000));
+    let cases: [(&[u8], &str, &str); 8] = [
+        (&many_lines, "431 Request Header Fields Too Large", "100 header lines"),
+        (cookie.as_bytes(), "431 Request Header Fields Too Large", "80000 bytes (--max-header-bytes)"),
+        (long_url.as_bytes(), "414 URI Too Long", "URL is over 65534 bytes"),
+        (
+            b"POST /counter HTTP/1.1\r\nHost: tour\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx",
+            "400 Bad Request",
+            "Content-Length is given twice",
+        ),
+        (
+            b"POST /counter HTTP/1.1\r\nHost: tour\r\nContent-Length: +1\r\n\r\nx",
+            "400 Bad Request",
+            "not a plain number of bytes",
+        ),
+        (b"GET / HTTP/1.1\r\nHost: tour\r\nX-A: 1\r\n folded\r\n\r\n", "400 Bad Request", "obs-fold"),
+        (b"GET / HTTP/1.1\r\nHost: tour\rX-A: 1\r\n\r\n", "400 Bad Request", "carriage return"),
+        (b"GET /\r\n\r\n", "400 Bad Request", "HTTP/0.9 is not served"),
+    ];
+    for (head, status, says) in cases {
+        let answer = answer_to(&server, head).await;
+        let shown = &answer[..answer.len().min(300)];
+        let sent = String::from_utf8_lossy(&head[..head.len().min(80)]);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{sent:?}: {shown}"
+        );
+        assert!(answer.contains("content-type: text/plain; charset=utf-8\r\n"), "{shown}");
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        assert!(body.contains(says), "{body:?} does not say {says:?}");
+        assert_eq!(body.lines().count(), 1, "{body:?}");
+        assert!(body.ends_with('\n'), "{body:?}");
+    }
+    assert_eq!(server.state.metrics.clicks.get(), 0.0);
+}
+
