@@ -10,7 +10,8 @@
 //!   ([`admission`]).
 //! - time: a connection with no request in flight is closed `--idle-timeout` after its last answer
 //!   (or its opening), or `--header-timeout` after the first byte of a head that never completes;
-//!   a body that sends no byte for `--body-timeout` is cut off with `408` ([`body`]). hyper's own
+//!   a body that sends no byte for `--body-timeout`, or averages less than `--min-body-rate` after
+//!   it, is cut off with `408` ([`body`]). hyper's own
 //!   header timeout starts as soon as a connection goes idle, so it cannot tell a kept-alive
 //!   connection from a slow head: [`connection`] keeps the clock instead.
 //! - memory: a request head is at most `--max-header-bytes` (hyper's read buffer, which also bounds
@@ -95,7 +96,10 @@ pub async fn serve(
         idle: config.idle_timeout,
         header: config.header_timeout,
     };
-    let body_timeout = config.body_timeout;
+    let pace = body::Pace {
+        timeout: config.body_timeout,
+        min_rate: config.min_body_rate,
+    };
     let max_header_bytes = config.max_header_bytes as usize;
     let admission = Admission::new(
         config.max_connections_per_client as usize,
@@ -146,7 +150,7 @@ pub async fn serve(
             let in_flight = on_request.begin_request(&requests);
             let http1 = request.version() < Version::HTTP_2;
             let request = Request::from((request, local.clone(), remote.clone(), Scheme::HTTP));
-            let (request, body_read) = with_body_timeout(request, body_timeout);
+            let (request, body_read) = with_body_pace(request, pace);
             let (app, connection) = (app.clone(), on_request.clone());
             async move {
                 let _in_flight = in_flight;
@@ -244,14 +248,14 @@ impl std::fmt::Display for HungUp {
 
 impl std::error::Error for HungUp {}
 
-/// Gives `request`'s body the `--body-timeout`; the receiver completes once hyper reads no more of
-/// it (at once for a request without a body).
-fn with_body_timeout(mut request: Request, timeout: Duration) -> (Request, oneshot::Receiver<()>) {
+/// Gives `request`'s body its [`body::Pace`] (`--body-timeout`, `--min-body-rate`); the receiver
+/// completes once hyper reads no more of it (at once for a request without a body).
+fn with_body_pace(mut request: Request, pace: body::Pace) -> (Request, oneshot::Receiver<()>) {
     let (finished, body_read) = oneshot::channel();
     let body = request.take_body();
     if !body.is_empty() {
         let body: http_body_util::combinators::BoxBody<_, _> = body.into();
-        let body = body::Progressing::new(body, timeout, finished);
+        let body = body::Progressing::new(body, pace, finished);
         request.set_body(Body::from(http_body_util::combinators::BoxBody::new(body)));
     }
     (request, body_read)

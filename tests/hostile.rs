@@ -517,3 +517,95 @@ async fn a_head_hyper_refuses_gets_a_one_line_answer_saying_what_was_wrong() {
     assert_eq!(server.state.metrics.clicks.get(), 0.0);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_body_dripping_just_inside_the_body_timeout_is_cut_off_by_the_minimum_rate() {
+    let server = TestServer::start(timeouts()).await;
+    let (mut reader, mut writer) = TcpStream::connect(server.address)
+        .await
+        .unwrap()
+        .into_split();
+    writer
+        .write_all(b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 100\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let drip = tokio::spawn(async move {
+        for _ in 0..100 {
+            if writer.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(9)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = reader.read_to_end(&mut answer).await;
+    let cut = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        cut >= Duration::from_secs(10) && cut < Duration::from_secs(20),
+        "cut off after {cut:?}, not once the 10 s body timeout had passed"
+    );
+    assert!(answer.starts_with("HTTP/1.1 408 Request Timeout"), "{answer}");
+    assert!(answer.contains("--min-body-rate"), "{answer}");
+    drip.abort();
+}
+
+#[tokio::test]
+async fn four_addresses_dripping_uploads_cannot_fill_the_server_and_a_fifth_is_served() {
+    let defaults = Config::default();
+    let max_connections = 40;
+    // The defaults' proportion of one address's cap to the ceiling, at a scale a test can open.
+    let per_client = max_connections * defaults.max_connections_per_client / defaults.max_connections;
+    let server = TestServer::start(Config {
+        max_connections,
+        max_connections_per_client: per_client,
+        ..fast_config()
+    })
+    .await;
+    let mut dripping = Vec::new();
+    for from in ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"] {
+        for _ in 0..max_connections / 4 {
+            let mut stream = connect_from(from, server.address).await;
+            let _ = stream
+                .write_all(b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 100\r\n\r\nx")
+                .await;
+            dripping.push(stream);
+        }
+    }
+    let answer = server.request("GET", "/healthz", &[], b"").await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_in_1_byte_chunks_is_refused_once_its_pieces_prove_small() {
+    let server = TestServer::start(timeouts()).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let mut request =
+        b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..3000 {
+        request.extend_from_slice(b"1\r\nx\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    let _ = stream.write_all(&request).await;
+    let (answer, _) = until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
+    assert!(answer.contains("pieces (chunks) of 16 bytes or more"), "{answer}");
+    assert_eq!(
+        server.state.metrics.file_upload_duration.get_sample_count(),
+        0
+    );
+    // A body in pieces of a sane size is taken.
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let mut request =
+        b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            .to_vec();
+    for _ in 0..3000 {
+        request.extend_from_slice(b"40\r\n");
+        request.extend_from_slice(&[b'x'; 64]);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    stream.write_all(&request).await.unwrap();
+    let (answer, _) = until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+}
