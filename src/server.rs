@@ -7,7 +7,8 @@
 //! What a slow, stalled or hostile client can hold is bounded, so a classroom stays served:
 //! - connections: `--max-connections-per-client` from one address and `--max-connections` in all;
 //!   one over either gets a `429` or `503` and is closed at once, before it costs a task
-//!   ([`admission`]).
+//!   ([`admission`]). An HTTP/2 stream takes a place too, until its answer is sent, and a
+//!   connection carries at most 16 at once.
 //! - time: a connection with no request in flight is closed `--idle-timeout` after its last answer
 //!   (or its opening), or `--header-timeout` after the first byte of a head that never completes;
 //!   a body that sends no byte for `--body-timeout`, or averages less than `--min-body-rate` after
@@ -38,13 +39,17 @@ use std::{
     time::Duration,
 };
 
-use hyper::{body::Incoming, Version};
+use http_body_util::combinators::BoxBody;
+use hyper::{
+    body::{Bytes, Incoming},
+    Version,
+};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
     server::conn::auto,
 };
 use poem::{
-    http::uri::Scheme,
+    http::{uri::Scheme, StatusCode},
     web::{LocalAddr, RemoteAddr},
     Body, Endpoint, Request,
 };
@@ -54,8 +59,11 @@ use tokio::{
     time::Instant,
 };
 
-use crate::{app, config::Config, state::AppState, tour::history::Sampler, traffic::Traffic};
-use admission::Admission;
+use crate::{
+    app, config::Config, http::bad_input::plain_text, state::AppState, tour::history::Sampler,
+    traffic::Traffic,
+};
+use admission::{Admission, Holding};
 use connection::{Timeouts, Watched};
 
 /// Binds `address` with a deep accept queue: a classroom of clients connecting at once (or the load
@@ -70,6 +78,10 @@ pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     socket.bind(address)?;
     socket.listen(4096)
 }
+
+/// The most requests one HTTP/2 connection carries at once (hyper's default is 200); each also
+/// takes a place of its client's budget, as an HTTP/1.1 connection does.
+const STREAMS_PER_CONNECTION: u32 = 16;
 
 /// How serving ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +123,8 @@ pub async fn serve(
         .max_buf_size(config.max_header_bytes as usize);
     builder
         .http2()
-        .max_header_list_size(config.max_header_bytes);
+        .max_header_list_size(config.max_header_bytes)
+        .max_concurrent_streams(STREAMS_PER_CONNECTION);
     let traffic_wanted = config.traffic;
     // Dropped when serving ends, which stops the task.
     let _sampler = Sampler::start(state.history.clone(), state.metrics.registry.clone());
@@ -140,20 +153,29 @@ pub async fn serve(
         };
         let watched = Watched::new(stream, max_header_bytes);
         let remote = RemoteAddr(peer.into());
-        let (app, local, requests, on_request) = (
+        let admitted = Arc::new(admitted);
+        let (app, local, requests, on_request, connection_place) = (
             app.clone(),
             local.clone(),
             requests.clone(),
             watched.clone(),
+            admitted.clone(),
         );
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let in_flight = on_request.begin_request(&requests);
             let http1 = request.version() < Version::HTTP_2;
+            // Each HTTP/2 stream takes a place of the client's budget until its answer is sent.
+            let place = (!http1).then(|| connection_place.another());
             let request = Request::from((request, local.clone(), remote.clone(), Scheme::HTTP));
             let (request, body_read) = with_body_pace(request, pace);
             let (app, connection) = (app.clone(), on_request.clone());
             async move {
                 let _in_flight = in_flight;
+                let place = match place {
+                    Some(Err(full)) => return Ok(stream_refused(full)),
+                    Some(Ok(place)) => Some(place),
+                    None => None,
+                };
                 let answer = app.get_response(request);
                 // HTTP/2 reads its connection all along and resets the streams of one that closes.
                 let response = if http1 {
@@ -168,7 +190,11 @@ pub async fn serve(
                 } else {
                     answer.await
                 };
-                Ok(hyper::Response::from(response))
+                let response = hyper::Response::from(response);
+                Ok(match place {
+                    Some(place) => response.map(|body| BoxBody::new(Holding::new(body, place))),
+                    None => response,
+                })
             }
         });
         let connection = builder
@@ -247,6 +273,14 @@ impl std::fmt::Display for HungUp {
 }
 
 impl std::error::Error for HungUp {}
+
+/// The answer to an HTTP/2 stream over the client's budget or the server's: `429` or `503`.
+fn stream_refused(full: admission::Full) -> hyper::Response<BoxBody<Bytes, std::io::Error>> {
+    let status = StatusCode::from_bytes(&full.status.as_bytes()[..3])
+        .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let why = full.why.replace("connections", "requests in progress");
+    hyper::Response::from(plain_text(status, why))
+}
 
 /// Gives `request`'s body its [`body::Pace`] (`--body-timeout`, `--min-body-rate`); the receiver
 /// completes once hyper reads no more of it (at once for a request without a body).

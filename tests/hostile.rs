@@ -576,6 +576,106 @@ async fn four_addresses_dripping_uploads_cannot_fill_the_server_and_a_fifth_is_s
     assert_eq!(answer.status, 200, "{}", answer.text());
 }
 
+/// An HTTP/2 connection (h2c, with prior knowledge) to `server` from `from` that never opens its
+/// receive window, so no answer's body can be sent to it; the task ends when the server closes it.
+async fn h2_that_reads_nothing(
+    from: &str,
+    server: SocketAddr,
+) -> (h2::client::SendRequest<bytes::Bytes>, tokio::task::JoinHandle<()>) {
+    let tcp = connect_from(from, server).await;
+    let (client, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, bytes::Bytes>(tcp)
+        .await
+        .unwrap();
+    let connection = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    (client, connection)
+}
+
+/// Asks for the anatomy page up to `count` times on `client`, as long as the connection lets a
+/// new stream start within a second; the statuses of the answers whose head came within a second.
+async fn anatomy_heads(client: &mut h2::client::SendRequest<bytes::Bytes>, count: usize) -> Vec<u16> {
+    let mut answers = Vec::new();
+    for _ in 0..count {
+        let ready = std::future::poll_fn(|cx| client.poll_ready(cx));
+        if !matches!(tokio::time::timeout(Duration::from_secs(1), ready).await, Ok(Ok(()))) {
+            break; // h2 holds a stream back while the server's limit of streams is reached
+        }
+        let request = hyper::Request::get("http://tour/tour/anatomy").body(()).unwrap();
+        let (response, _) = client.send_request(request, true).unwrap();
+        answers.push(tokio::spawn(response));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut statuses = Vec::new();
+    for answer in answers {
+        if answer.is_finished() {
+            if let Ok(Ok(response)) = answer.await {
+                statuses.push(response.status().as_u16());
+            }
+        } else {
+            answer.abort();
+        }
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn an_http2_connection_carries_at_most_16_requests_at_once() {
+    let server = TestServer::start(fast_config()).await;
+    let (mut client, _connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+    let statuses = anatomy_heads(&mut client, 40).await;
+    assert!(
+        (1..=16).contains(&statuses.len()),
+        "{} answers began on one connection",
+        statuses.len()
+    );
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn http2_streams_count_against_the_client_budget_until_their_answer_is_sent() {
+    let server = TestServer::start(Config {
+        max_connections_per_client: 10,
+        ..fast_config()
+    })
+    .await;
+    let (mut client, connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+    let statuses = anatomy_heads(&mut client, 16).await;
+    let served = statuses.iter().filter(|status| **status == 200).count();
+    let refused = statuses.iter().filter(|status| **status == 429).count();
+    // The connection holds one place, each unsent answer another.
+    assert_eq!(served, 9, "{statuses:?}");
+    assert_eq!(served + refused, statuses.len(), "{statuses:?}");
+    // The places come back when the connection ends.
+    drop(client);
+    connection.abort();
+    common::eventually("a place free again", Duration::from_secs(10), async || {
+        let (mut client, _connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+        anatomy_heads(&mut client, 1).await == [200]
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_http2_answer_that_cannot_be_sent_is_dropped_with_its_connection_by_the_idle_timeout() {
+    let server = TestServer::start(timeouts()).await;
+    let (mut client, connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+    let started = Instant::now();
+    let statuses = anatomy_heads(&mut client, 16).await;
+    assert!(!statuses.is_empty());
+    tokio::time::timeout(Duration::from_secs(600), connection)
+        .await
+        .expect("the server never closed the connection")
+        .unwrap();
+    let held = started.elapsed();
+    assert!(
+        held < Duration::from_secs(25),
+        "unsent answers held for {held:?}, past the 20 s idle timeout"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_body_in_1_byte_chunks_is_refused_once_its_pieces_prove_small() {
     let server = TestServer::start(timeouts()).await;
