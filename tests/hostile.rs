@@ -449,7 +449,8 @@ async fn gauge_set_waits_for_an_inc_between_its_check_and_its_add_so_the_race_ne
             .await;
         answer.assert_status_is_ok();
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Blocking, so the lock is held on this thread while the server's workers run `set`.
+    std::thread::sleep(Duration::from_millis(200));
     let temperature = &state.metrics.temperature;
     assert_eq!(temperature.get(), 0.0, "set landed inside inc's step");
     temperature.add(1.7e308);
@@ -508,7 +509,10 @@ async fn a_head_hyper_refuses_gets_a_one_line_answer_saying_what_was_wrong() {
             answer.starts_with(&format!("HTTP/1.1 {status}\r\n")),
             "{sent:?}: {shown}"
         );
-        assert!(answer.contains("content-type: text/plain; charset=utf-8\r\n"), "{shown}");
+        assert!(
+            answer.contains("content-type: text/plain; charset=utf-8\r\n"),
+            "{shown}"
+        );
         let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
         assert!(body.contains(says), "{body:?} does not say {says:?}");
         assert_eq!(body.lines().count(), 1, "{body:?}");
@@ -545,7 +549,10 @@ async fn a_body_dripping_just_inside_the_body_timeout_is_cut_off_by_the_minimum_
         cut >= Duration::from_secs(10) && cut < Duration::from_secs(20),
         "cut off after {cut:?}, not once the 10 s body timeout had passed"
     );
-    assert!(answer.starts_with("HTTP/1.1 408 Request Timeout"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 408 Request Timeout"),
+        "{answer}"
+    );
     assert!(answer.contains("--min-body-rate"), "{answer}");
     drip.abort();
 }
@@ -555,7 +562,8 @@ async fn four_addresses_dripping_uploads_cannot_fill_the_server_and_a_fifth_is_s
     let defaults = Config::default();
     let max_connections = 40;
     // The defaults' proportion of one address's cap to the ceiling, at a scale a test can open.
-    let per_client = max_connections * defaults.max_connections_per_client / defaults.max_connections;
+    let per_client =
+        max_connections * defaults.max_connections_per_client / defaults.max_connections;
     let server = TestServer::start(Config {
         max_connections,
         max_connections_per_client: per_client,
@@ -567,7 +575,9 @@ async fn four_addresses_dripping_uploads_cannot_fill_the_server_and_a_fifth_is_s
         for _ in 0..max_connections / 4 {
             let mut stream = connect_from(from, server.address).await;
             let _ = stream
-                .write_all(b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 100\r\n\r\nx")
+                .write_all(
+                    b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 100\r\n\r\nx",
+                )
                 .await;
             dripping.push(stream);
         }
@@ -581,7 +591,10 @@ async fn four_addresses_dripping_uploads_cannot_fill_the_server_and_a_fifth_is_s
 async fn h2_that_reads_nothing(
     from: &str,
     server: SocketAddr,
-) -> (h2::client::SendRequest<bytes::Bytes>, tokio::task::JoinHandle<()>) {
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    tokio::task::JoinHandle<()>,
+) {
     let tcp = connect_from(from, server).await;
     let (client, connection) = h2::client::Builder::new()
         .initial_window_size(0)
@@ -596,14 +609,22 @@ async fn h2_that_reads_nothing(
 
 /// Asks for the anatomy page up to `count` times on `client`, as long as the connection lets a
 /// new stream start within a second; the statuses of the answers whose head came within a second.
-async fn anatomy_heads(client: &mut h2::client::SendRequest<bytes::Bytes>, count: usize) -> Vec<u16> {
+async fn anatomy_heads(
+    client: &mut h2::client::SendRequest<bytes::Bytes>,
+    count: usize,
+) -> Vec<u16> {
     let mut answers = Vec::new();
     for _ in 0..count {
         let ready = std::future::poll_fn(|cx| client.poll_ready(cx));
-        if !matches!(tokio::time::timeout(Duration::from_secs(1), ready).await, Ok(Ok(()))) {
+        if !matches!(
+            tokio::time::timeout(Duration::from_secs(1), ready).await,
+            Ok(Ok(()))
+        ) {
             break; // h2 holds a stream back while the server's limit of streams is reached
         }
-        let request = hyper::Request::get("http://tour/tour/anatomy").body(()).unwrap();
+        let request = hyper::Request::get("http://tour/tour/anatomy")
+            .body(())
+            .unwrap();
         let (response, _) = client.send_request(request, true).unwrap();
         answers.push(tokio::spawn(response));
     }
@@ -689,7 +710,10 @@ async fn a_body_in_1_byte_chunks_is_refused_once_its_pieces_prove_small() {
     let _ = stream.write_all(&request).await;
     let (answer, _) = until_closed(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
-    assert!(answer.contains("pieces (chunks) of 16 bytes or more"), "{answer}");
+    assert!(
+        answer.contains("pieces (chunks) of 16 bytes or more"),
+        "{answer}"
+    );
     assert_eq!(
         server.state.metrics.file_upload_duration.get_sample_count(),
         0

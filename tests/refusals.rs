@@ -63,7 +63,11 @@ async fn a_step_or_response_time_beyond_what_a_lesson_uses_is_refused_and_change
         assert!(text.len() < 200, "{text}");
         assert_eq!(tour_exposition(&state), before, "{target} changed a metric");
     }
-    for target in ["/counter?by=1e9", "/summary?value=86400", "/summary?value=0"] {
+    for target in [
+        "/counter?by=1e9",
+        "/summary?value=86400",
+        "/summary?value=0",
+    ] {
         cli.post(target).send().await.assert_status_is_ok();
     }
     assert_eq!(state.metrics.clicks.get(), 1e9);

@@ -368,7 +368,10 @@ async fn every_name_selection_in_openmetrics_passes_pythons_strict_parser() {
     }
     let openmetrics = |query: String| {
         cli.get(format!("/metrics{query}"))
-            .header(header::ACCEPT, "application/openmetrics-text; version=1.0.0")
+            .header(
+                header::ACCEPT,
+                "application/openmetrics-text; version=1.0.0",
+            )
             .send()
     };
     let whole = body(openmetrics(String::new()).await).await;

@@ -55,7 +55,10 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
         } else {
             (text::CONTENT_TYPE, text::encode(&families))
         };
-        (content_type, selected_samples(&text, &names, openmetrics).into_bytes())
+        (
+            content_type,
+            selected_samples(&text, &names, openmetrics).into_bytes(),
+        )
     };
     tracing::debug!(content_type, families = families.len(), "exposition");
     let response = Response::builder()

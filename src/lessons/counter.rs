@@ -48,12 +48,7 @@ pub async fn increment(
     let trace = TraceId::of(req);
     let clicks = &state.metrics.clicks;
     let _one_at_a_time = state.one_update_at_a_time();
-    shows(
-        "tour_clicks_total",
-        clicks.get(),
-        by,
-        &format!("by={by:e}"),
-    )?;
+    shows("tour_clicks_total", clicks.get(), by, &format!("by={by:e}"))?;
     clicks.inc_by(by);
     state.metrics.exemplars.clicks.record(by, trace.as_str());
     Ok(trace.answer(reply::updated(

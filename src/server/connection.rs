@@ -268,7 +268,10 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let mut state = self.state();
-        let first = bufs.iter().find(|buf| !buf.is_empty()).map_or(&[][..], |buf| &buf[..]);
+        let first = bufs
+            .iter()
+            .find(|buf| !buf.is_empty())
+            .map_or(&[][..], |buf| &buf[..]);
         if state.replace_refusal(first, self.0.max_header_bytes) {
             return Poll::Ready(Ok(bufs.iter().map(|buf| buf.len()).sum()));
         }

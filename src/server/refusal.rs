@@ -159,7 +159,8 @@ mod tests {
 
     #[test]
     fn only_hypers_bodiless_refusal_is_recognised() {
-        let hyper = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        let hyper =
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
         assert_eq!(hypers_refusal(hyper), Some(431));
         let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 3\r\n\r\nno\n";
         assert_eq!(hypers_refusal(ours), None);
