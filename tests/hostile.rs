@@ -462,7 +462,8 @@ async fn gauge_set_waits_for_an_inc_between_its_check_and_its_add_so_the_race_ne
 /// Sends `head` on a fresh connection and reads the answer until the server closes it.
 async fn answer_to(server: &TestServer, head: &[u8]) -> String {
     let mut stream = TcpStream::connect(server.address).await.unwrap();
-    stream.write_all(head).await.unwrap();
+    // The server may refuse and close before the whole of a long head is sent.
+    let _ = stream.write_all(head).await;
     until_closed(&mut stream).await.0
 }
 
@@ -608,7 +609,8 @@ async fn h2_that_reads_nothing(
 }
 
 /// Asks for the anatomy page up to `count` times on `client`, as long as the connection lets a
-/// new stream start within a second; the statuses of the answers whose head came within a second.
+/// new stream start within a second; the statuses of the answers whose head came within three
+/// seconds.
 async fn anatomy_heads(
     client: &mut h2::client::SendRequest<bytes::Bytes>,
     count: usize,
@@ -628,7 +630,7 @@ async fn anatomy_heads(
         let (response, _) = client.send_request(request, true).unwrap();
         answers.push(tokio::spawn(response));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
     let mut statuses = Vec::new();
     for answer in answers {
         if answer.is_finished() {
