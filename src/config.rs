@@ -69,6 +69,11 @@ pub struct Config {
     #[arg(long, env = "TOUR_BODY_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = timeout, allow_hyphen_values = true)]
     pub body_timeout: Duration,
 
+    /// Bytes a second a request body must average once `--body-timeout` has passed, or be cut off
+    /// (408): a body dripping just inside the timeout cannot hold its connection for ever. 1 to 1e9.
+    #[arg(long, env = "TOUR_MIN_BODY_RATE", value_name = "BYTES", default_value = "8192", value_parser = clap::value_parser!(u32).range(1..=1_000_000_000), allow_hyphen_values = true)]
+    pub min_body_rate: u32,
+
     /// Largest request head in bytes (request line and headers): 8192 to 1048576.
     #[arg(long, env = "TOUR_MAX_HEADER_BYTES", value_name = "N", default_value = "16384", value_parser = clap::value_parser!(u32).range(8192..=1_048_576), allow_hyphen_values = true)]
     pub max_header_bytes: u32,
@@ -77,8 +82,9 @@ pub struct Config {
     #[arg(long, env = "TOUR_MAX_CONNECTIONS", value_name = "N", default_value = "10000", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
     pub max_connections: u32,
 
-    /// Connections open at once from one client address (an IPv6 client's /64): 1 to 1000000.
-    #[arg(long, env = "TOUR_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", default_value = "2500", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
+    /// Connections open at once from one client address (an IPv6 client's /64): 1 to 1000000. The
+    /// default is a tenth of --max-connections' default, so that a few abusive addresses cannot fill it.
+    #[arg(long, env = "TOUR_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", default_value = "1000", value_parser = clap::value_parser!(u32).range(1..=1_000_000), allow_hyphen_values = true)]
     pub max_connections_per_client: u32,
 
     /// A Prometheus (`http://HOST:PORT`) whose HTTP API checks the quiz's PromQL answers.

@@ -7,10 +7,12 @@
 //! What a slow, stalled or hostile client can hold is bounded, so a classroom stays served:
 //! - connections: `--max-connections-per-client` from one address and `--max-connections` in all;
 //!   one over either gets a `429` or `503` and is closed at once, before it costs a task
-//!   ([`admission`]).
+//!   ([`admission`]). An HTTP/2 stream takes a place too, until its answer is sent, and a
+//!   connection carries at most 16 at once.
 //! - time: a connection with no request in flight is closed `--idle-timeout` after its last answer
 //!   (or its opening), or `--header-timeout` after the first byte of a head that never completes;
-//!   a body that sends no byte for `--body-timeout` is cut off with `408` ([`body`]). hyper's own
+//!   a body that sends no byte for `--body-timeout`, or averages less than `--min-body-rate` after
+//!   it, is cut off with `408` ([`body`]). hyper's own
 //!   header timeout starts as soon as a connection goes idle, so it cannot tell a kept-alive
 //!   connection from a slow head: [`connection`] keeps the clock instead.
 //! - memory: a request head is at most `--max-header-bytes` (hyper's read buffer, which also bounds
@@ -25,6 +27,7 @@
 mod admission;
 mod body;
 mod connection;
+mod refusal;
 
 use std::{
     future::Future,
@@ -36,13 +39,17 @@ use std::{
     time::Duration,
 };
 
-use hyper::{body::Incoming, Version};
+use http_body_util::combinators::BoxBody;
+use hyper::{
+    body::{Bytes, Incoming},
+    Version,
+};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo},
     server::conn::auto,
 };
 use poem::{
-    http::uri::Scheme,
+    http::{uri::Scheme, StatusCode},
     web::{LocalAddr, RemoteAddr},
     Body, Endpoint, Request,
 };
@@ -52,8 +59,11 @@ use tokio::{
     time::Instant,
 };
 
-use crate::{app, config::Config, state::AppState, tour::history::Sampler, traffic::Traffic};
-use admission::Admission;
+use crate::{
+    app, config::Config, http::bad_input::plain_text, state::AppState, tour::history::Sampler,
+    traffic::Traffic,
+};
+use admission::{Admission, Holding};
 use connection::{Timeouts, Watched};
 
 /// Binds `address` with a deep accept queue: a classroom of clients connecting at once (or the load
@@ -68,6 +78,10 @@ pub fn bind(address: SocketAddr) -> std::io::Result<TcpListener> {
     socket.bind(address)?;
     socket.listen(4096)
 }
+
+/// The most requests one HTTP/2 connection carries at once (hyper's default is 200); each also
+/// takes a place of its client's budget, as an HTTP/1.1 connection does.
+const STREAMS_PER_CONNECTION: u32 = 16;
 
 /// How serving ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +108,11 @@ pub async fn serve(
         idle: config.idle_timeout,
         header: config.header_timeout,
     };
-    let body_timeout = config.body_timeout;
+    let pace = body::Pace {
+        timeout: config.body_timeout,
+        min_rate: config.min_body_rate,
+    };
+    let max_header_bytes = config.max_header_bytes as usize;
     let admission = Admission::new(
         config.max_connections_per_client as usize,
         config.max_connections as usize,
@@ -105,7 +123,8 @@ pub async fn serve(
         .max_buf_size(config.max_header_bytes as usize);
     builder
         .http2()
-        .max_header_list_size(config.max_header_bytes);
+        .max_header_list_size(config.max_header_bytes)
+        .max_concurrent_streams(STREAMS_PER_CONNECTION);
     let traffic_wanted = config.traffic;
     // Dropped when serving ends, which stops the task.
     let _sampler = Sampler::start(state.history.clone(), state.metrics.registry.clone());
@@ -132,22 +151,31 @@ pub async fn serve(
         let Some(admitted) = admission.admit(&stream, peer) else {
             continue; // refused and closed
         };
-        let watched = Watched::new(stream);
+        let watched = Watched::new(stream, max_header_bytes);
         let remote = RemoteAddr(peer.into());
-        let (app, local, requests, on_request) = (
+        let admitted = Arc::new(admitted);
+        let (app, local, requests, on_request, connection_place) = (
             app.clone(),
             local.clone(),
             requests.clone(),
             watched.clone(),
+            admitted.clone(),
         );
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let in_flight = on_request.begin_request(&requests);
             let http1 = request.version() < Version::HTTP_2;
+            // Each HTTP/2 stream takes a place of the client's budget until its answer is sent.
+            let place = (!http1).then(|| connection_place.another());
             let request = Request::from((request, local.clone(), remote.clone(), Scheme::HTTP));
-            let (request, body_read) = with_body_timeout(request, body_timeout);
+            let (request, body_read) = with_body_pace(request, pace);
             let (app, connection) = (app.clone(), on_request.clone());
             async move {
                 let _in_flight = in_flight;
+                let place = match place {
+                    Some(Err(full)) => return Ok(stream_refused(full)),
+                    Some(Ok(place)) => Some(place),
+                    None => None,
+                };
                 let answer = app.get_response(request);
                 // HTTP/2 reads its connection all along and resets the streams of one that closes.
                 let response = if http1 {
@@ -162,7 +190,11 @@ pub async fn serve(
                 } else {
                     answer.await
                 };
-                Ok(hyper::Response::from(response))
+                let response = hyper::Response::from(response);
+                Ok(match place {
+                    Some(place) => response.map(|body| BoxBody::new(Holding::new(body, place))),
+                    None => response,
+                })
             }
         });
         let connection = builder
@@ -242,14 +274,22 @@ impl std::fmt::Display for HungUp {
 
 impl std::error::Error for HungUp {}
 
-/// Gives `request`'s body the `--body-timeout`; the receiver completes once hyper reads no more of
-/// it (at once for a request without a body).
-fn with_body_timeout(mut request: Request, timeout: Duration) -> (Request, oneshot::Receiver<()>) {
+/// The answer to an HTTP/2 stream over the client's budget or the server's: `429` or `503`.
+fn stream_refused(full: admission::Full) -> hyper::Response<BoxBody<Bytes, std::io::Error>> {
+    let status = StatusCode::from_bytes(&full.status.as_bytes()[..3])
+        .unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let why = full.why.replace("connections", "requests in progress");
+    hyper::Response::from(plain_text(status, why))
+}
+
+/// Gives `request`'s body its [`body::Pace`] (`--body-timeout`, `--min-body-rate`); the receiver
+/// completes once hyper reads no more of it (at once for a request without a body).
+fn with_body_pace(mut request: Request, pace: body::Pace) -> (Request, oneshot::Receiver<()>) {
     let (finished, body_read) = oneshot::channel();
     let body = request.take_body();
     if !body.is_empty() {
         let body: http_body_util::combinators::BoxBody<_, _> = body.into();
-        let body = body::Progressing::new(body, timeout, finished);
+        let body = body::Progressing::new(body, pace, finished);
         request.set_body(Body::from(http_body_util::combinators::BoxBody::new(body)));
     }
     (request, body_read)

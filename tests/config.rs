@@ -20,7 +20,8 @@ fn defaults_are_the_contracts() {
     assert_eq!(config.body_timeout.as_secs(), 30);
     assert_eq!(config.max_header_bytes, 16_384);
     assert_eq!(config.max_connections, 10_000);
-    assert_eq!(config.max_connections_per_client, 2_500);
+    assert_eq!(config.max_connections_per_client, 1_000);
+    assert_eq!(config.min_body_rate, 8_192);
     assert_eq!(config.prometheus, None);
 }
 

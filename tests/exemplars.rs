@@ -194,29 +194,9 @@ async fn prometheus_asking_for_protobuf_first_gets_delimited_protobuf() {
     }
 }
 
-/// True when python3 can import `module`; says so and returns false when not (fails with
-/// `TOUR_REQUIRE_E2E=1`), as `require_program` does for programs.
-fn require_python_module(module: &str) -> bool {
-    if common::require_program("python3", "python3").is_none() {
-        return false;
-    }
-    let found = std::process::Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        let message = format!("python3 module {module} not found (pip install {module})");
-        if std::env::var("TOUR_REQUIRE_E2E").as_deref() == Ok("1") {
-            panic!("{message}, and TOUR_REQUIRE_E2E=1 requires it");
-        }
-        common::say(&format!("SKIPPED: {message}"));
-    }
-    found
-}
-
 #[tokio::test]
 async fn pythons_strict_parser_accepts_the_exemplars_and_created_samples() {
-    if !require_python_module("prometheus_client") {
+    if !common::require_python_module("prometheus_client") {
         return;
     }
     let (client, _) = common::client();

@@ -435,3 +435,303 @@ async fn sigterm_with_only_a_stalled_head_open_exits_at_once_and_cuts_nothing_of
     assert_eq!(status.code(), Some(0), "{}", tour.log());
     assert!(!tour.log().contains("cutting off"), "{}", tour.log());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gauge_set_waits_for_an_inc_between_its_check_and_its_add_so_the_race_never_reaches_infinity(
+) {
+    let (app, state) = common::app(fast_config());
+    // The test plays an `inc?by=1.7e308` that has checked 0 + 1.7e308 and holds the update lock.
+    let inc_in_progress = state.one_update_at_a_time();
+    let set = tokio::spawn(async move {
+        let answer = poem::test::TestClient::new(app)
+            .post("/gauge/set?value=1.7e308")
+            .send()
+            .await;
+        answer.assert_status_is_ok();
+    });
+    // Blocking, so the lock is held on this thread while the server's workers run `set`.
+    std::thread::sleep(Duration::from_millis(200));
+    let temperature = &state.metrics.temperature;
+    assert_eq!(temperature.get(), 0.0, "set landed inside inc's step");
+    temperature.add(1.7e308);
+    drop(inc_in_progress);
+    set.await.unwrap();
+    assert_eq!(temperature.get(), 1.7e308, "set came after the step");
+}
+
+/// Sends `head` on a fresh connection and reads the answer until the server closes it.
+async fn answer_to(server: &TestServer, head: &[u8]) -> String {
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    // The server may refuse and close before the whole of a long head is sent.
+    let _ = stream.write_all(head).await;
+    until_closed(&mut stream).await.0
+}
+
+#[tokio::test]
+async fn a_head_hyper_refuses_gets_a_one_line_answer_saying_what_was_wrong() {
+    let server = TestServer::start(Config {
+        max_header_bytes: 80_000,
+        ..fast_config()
+    })
+    .await;
+    let mut many_lines = b"GET / HTTP/1.1\r\nHost: tour\r\n".to_vec();
+    for line in 0..101 {
+        many_lines.extend_from_slice(format!("X-Line-{line}: 1\r\n").as_bytes());
+    }
+    many_lines.extend_from_slice(b"\r\n");
+    let cookie = format!(
+        "GET / HTTP/1.1\r\nHost: tour\r\nCookie: c={}\r\n\r\n",
+        "x".repeat(170_000)
+    );
+    let long_url = format!("GET /{} HTTP/1.1\r\nHost: tour\r\n\r\n", "x".repeat(66_000));
+    let cases: [(&[u8], &str, &str); 8] = [
+        (&many_lines, "431 Request Header Fields Too Large", "100 header lines"),
+        (cookie.as_bytes(), "431 Request Header Fields Too Large", "80000 bytes (--max-header-bytes)"),
+        (long_url.as_bytes(), "414 URI Too Long", "URL is over 65534 bytes"),
+        (
+            b"POST /counter HTTP/1.1\r\nHost: tour\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx",
+            "400 Bad Request",
+            "Content-Length is given twice",
+        ),
+        (
+            b"POST /counter HTTP/1.1\r\nHost: tour\r\nContent-Length: +1\r\n\r\nx",
+            "400 Bad Request",
+            "not a plain number of bytes",
+        ),
+        (b"GET / HTTP/1.1\r\nHost: tour\r\nX-A: 1\r\n folded\r\n\r\n", "400 Bad Request", "obs-fold"),
+        (b"GET / HTTP/1.1\r\nHost: tour\rX-A: 1\r\n\r\n", "400 Bad Request", "carriage return"),
+        (b"GET /\r\n\r\n", "400 Bad Request", "HTTP/0.9 is not served"),
+    ];
+    for (head, status, says) in cases {
+        let answer = answer_to(&server, head).await;
+        let shown = &answer[..answer.len().min(300)];
+        let sent = String::from_utf8_lossy(&head[..head.len().min(80)]);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+            "{sent:?}: {shown}"
+        );
+        assert!(
+            answer.contains("content-type: text/plain; charset=utf-8\r\n"),
+            "{shown}"
+        );
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        assert!(body.contains(says), "{body:?} does not say {says:?}");
+        assert_eq!(body.lines().count(), 1, "{body:?}");
+        assert!(body.ends_with('\n'), "{body:?}");
+    }
+    assert_eq!(server.state.metrics.clicks.get(), 0.0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_dripping_just_inside_the_body_timeout_is_cut_off_by_the_minimum_rate() {
+    let server = TestServer::start(timeouts()).await;
+    let (mut reader, mut writer) = TcpStream::connect(server.address)
+        .await
+        .unwrap()
+        .into_split();
+    writer
+        .write_all(b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 100\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let drip = tokio::spawn(async move {
+        for _ in 0..100 {
+            if writer.write_all(b"x").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(9)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = reader.read_to_end(&mut answer).await;
+    let cut = started.elapsed();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        cut >= Duration::from_secs(10) && cut < Duration::from_secs(20),
+        "cut off after {cut:?}, not once the 10 s body timeout had passed"
+    );
+    assert!(
+        answer.starts_with("HTTP/1.1 408 Request Timeout"),
+        "{answer}"
+    );
+    assert!(answer.contains("--min-body-rate"), "{answer}");
+    drip.abort();
+}
+
+#[tokio::test]
+async fn four_addresses_dripping_uploads_cannot_fill_the_server_and_a_fifth_is_served() {
+    let defaults = Config::default();
+    let max_connections = 40;
+    // The defaults' proportion of one address's cap to the ceiling, at a scale a test can open.
+    let per_client =
+        max_connections * defaults.max_connections_per_client / defaults.max_connections;
+    let server = TestServer::start(Config {
+        max_connections,
+        max_connections_per_client: per_client,
+        ..fast_config()
+    })
+    .await;
+    let mut dripping = Vec::new();
+    for from in ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"] {
+        for _ in 0..max_connections / 4 {
+            let mut stream = connect_from(from, server.address).await;
+            let _ = stream
+                .write_all(
+                    b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 100\r\n\r\nx",
+                )
+                .await;
+            dripping.push(stream);
+        }
+    }
+    let answer = server.request("GET", "/healthz", &[], b"").await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
+/// An HTTP/2 connection (h2c, with prior knowledge) to `server` from `from` that never opens its
+/// receive window, so no answer's body can be sent to it; the task ends when the server closes it.
+async fn h2_that_reads_nothing(
+    from: &str,
+    server: SocketAddr,
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    tokio::task::JoinHandle<()>,
+) {
+    let tcp = connect_from(from, server).await;
+    let (client, connection) = h2::client::Builder::new()
+        .initial_window_size(0)
+        .handshake::<_, bytes::Bytes>(tcp)
+        .await
+        .unwrap();
+    let connection = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    (client, connection)
+}
+
+/// Asks for the anatomy page up to `count` times on `client`, as long as the connection lets a
+/// new stream start within a second; the statuses of the answers whose head came within three
+/// seconds.
+async fn anatomy_heads(
+    client: &mut h2::client::SendRequest<bytes::Bytes>,
+    count: usize,
+) -> Vec<u16> {
+    let mut answers = Vec::new();
+    for _ in 0..count {
+        let ready = std::future::poll_fn(|cx| client.poll_ready(cx));
+        if !matches!(
+            tokio::time::timeout(Duration::from_secs(1), ready).await,
+            Ok(Ok(()))
+        ) {
+            break; // h2 holds a stream back while the server's limit of streams is reached
+        }
+        let request = hyper::Request::get("http://tour/tour/anatomy")
+            .body(())
+            .unwrap();
+        let (response, _) = client.send_request(request, true).unwrap();
+        answers.push(tokio::spawn(response));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut statuses = Vec::new();
+    for answer in answers {
+        if answer.is_finished() {
+            if let Ok(Ok(response)) = answer.await {
+                statuses.push(response.status().as_u16());
+            }
+        } else {
+            answer.abort();
+        }
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn an_http2_connection_carries_at_most_16_requests_at_once() {
+    let server = TestServer::start(fast_config()).await;
+    let (mut client, _connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+    let statuses = anatomy_heads(&mut client, 40).await;
+    assert!(
+        (1..=16).contains(&statuses.len()),
+        "{} answers began on one connection",
+        statuses.len()
+    );
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn http2_streams_count_against_the_client_budget_until_their_answer_is_sent() {
+    let server = TestServer::start(Config {
+        max_connections_per_client: 10,
+        ..fast_config()
+    })
+    .await;
+    let (mut client, connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+    let statuses = anatomy_heads(&mut client, 16).await;
+    let served = statuses.iter().filter(|status| **status == 200).count();
+    let refused = statuses.iter().filter(|status| **status == 429).count();
+    // The connection holds one place, each unsent answer another.
+    assert_eq!(served, 9, "{statuses:?}");
+    assert_eq!(served + refused, statuses.len(), "{statuses:?}");
+    // The places come back when the connection ends.
+    drop(client);
+    connection.abort();
+    common::eventually("a place free again", Duration::from_secs(10), async || {
+        let (mut client, _connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+        anatomy_heads(&mut client, 1).await == [200]
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_http2_answer_that_cannot_be_sent_is_dropped_with_its_connection_by_the_idle_timeout() {
+    let server = TestServer::start(timeouts()).await;
+    let (mut client, connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+    let started = Instant::now();
+    let statuses = anatomy_heads(&mut client, 16).await;
+    assert!(!statuses.is_empty());
+    tokio::time::timeout(Duration::from_secs(600), connection)
+        .await
+        .expect("the server never closed the connection")
+        .unwrap();
+    let held = started.elapsed();
+    assert!(
+        held < Duration::from_secs(25),
+        "unsent answers held for {held:?}, past the 20 s idle timeout"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_in_1_byte_chunks_is_refused_once_its_pieces_prove_small() {
+    let server = TestServer::start(timeouts()).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let mut request =
+        b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..3000 {
+        request.extend_from_slice(b"1\r\nx\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    let _ = stream.write_all(&request).await;
+    let (answer, _) = until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 400 Bad Request"), "{answer}");
+    assert!(
+        answer.contains("pieces (chunks) of 16 bytes or more"),
+        "{answer}"
+    );
+    assert_eq!(
+        server.state.metrics.file_upload_duration.get_sample_count(),
+        0
+    );
+    // A body in pieces of a sane size is taken.
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    let mut request =
+        b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            .to_vec();
+    for _ in 0..3000 {
+        request.extend_from_slice(b"40\r\n");
+        request.extend_from_slice(&[b'x'; 64]);
+        request.extend_from_slice(b"\r\n");
+    }
+    request.extend_from_slice(b"0\r\n\r\n");
+    stream.write_all(&request).await.unwrap();
+    let (answer, _) = until_closed(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+}

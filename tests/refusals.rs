@@ -23,49 +23,90 @@ async fn refused<E: poem::Endpoint>(
 }
 
 #[tokio::test]
-async fn an_update_that_would_reach_infinity_is_refused_and_changes_nothing() {
+async fn a_gauge_step_that_would_reach_infinity_is_refused_and_changes_nothing() {
     let (cli, state) = client();
-    cli.post("/counter?by=1e308")
-        .send()
-        .await
-        .assert_status_is_ok();
     cli.post("/gauge/dec?by=1e308")
         .send()
         .await
         .assert_status_is_ok();
-    cli.post("/summary?value=1.7e308")
-        .send()
-        .await
-        .assert_status_is_ok();
     let before = tour_exposition(&state);
-    for (target, name) in [
-        ("/counter?by=1e308", "tour_clicks_total"),
-        ("/gauge/dec?by=1e308", "tour_temperature_celsius"),
-        ("/summary?value=1.7e308", "tour_response_seconds_sum"),
-    ] {
-        let text = refused(
-            cli.post(target),
-            StatusCode::BAD_REQUEST,
-            &format!("would take {name} past the largest number"),
-        )
-        .await;
-        assert!(text.contains("infinities cannot be recorded"), "{text}");
-        assert_eq!(tour_exposition(&state), before, "{target} changed a metric");
-    }
-    assert!(state.metrics.clicks.get().is_finite());
+    let text = refused(
+        cli.post("/gauge/dec?by=1e308"),
+        StatusCode::BAD_REQUEST,
+        "would take tour_temperature_celsius past the largest number",
+    )
+    .await;
+    assert!(text.contains("infinities cannot be recorded"), "{text}");
+    assert_eq!(tour_exposition(&state), before);
     assert!(state.metrics.temperature.get().is_finite());
-    assert!(state.metrics.response.sum().is_finite());
-    assert!(state
-        .metrics
-        .response_histogram
-        .get_sample_sum()
-        .is_finite());
     // A step that stays finite is still taken.
     cli.post("/gauge/inc?by=1e308")
         .send()
         .await
         .assert_status_is_ok();
     assert_eq!(state.metrics.temperature.get(), 0.0);
+}
+
+#[tokio::test]
+async fn a_step_or_response_time_beyond_what_a_lesson_uses_is_refused_and_changes_nothing() {
+    let (cli, state) = client();
+    let before = tour_exposition(&state);
+    for (target, says) in [
+        ("/counter?by=1e17", "send a by from 0 to 1e9"),
+        ("/counter?by=1000000001", "send a by from 0 to 1e9"),
+        ("/summary?value=1e17", "to 86400 seconds (a day)"),
+        ("/summary?value=1.7e308", "to 86400 seconds (a day)"),
+        ("/summary?value=86401", "to 86400 seconds (a day)"),
+        ("/summary?value=1e-9", "send 0, or from 6e-08"),
+    ] {
+        let text = refused(cli.post(target), StatusCode::BAD_REQUEST, says).await;
+        assert!(text.len() < 200, "{text}");
+        assert_eq!(tour_exposition(&state), before, "{target} changed a metric");
+    }
+    for target in [
+        "/counter?by=1e9",
+        "/summary?value=86400",
+        "/summary?value=0",
+    ] {
+        cli.post(target).send().await.assert_status_is_ok();
+    }
+    assert_eq!(state.metrics.clicks.get(), 1e9);
+    assert_eq!(state.metrics.response.count(), 2);
+}
+
+#[tokio::test]
+async fn an_update_absorbed_by_a_far_larger_value_is_refused_not_answered_as_applied() {
+    let (cli, state) = client();
+    cli.post("/gauge/set?value=1e17")
+        .send()
+        .await
+        .assert_status_is_ok();
+    // Larger values than the routes take, reached as a long-running process could reach them.
+    state.metrics.clicks.inc_by(1e17);
+    state.metrics.response.observe(1e17);
+    state.metrics.response_histogram.observe(1e17);
+    let before = tour_exposition(&state);
+    for (target, name) in [
+        ("/gauge/inc", "tour_temperature_celsius"),
+        ("/gauge/dec?by=3", "tour_temperature_celsius"),
+        ("/counter", "tour_clicks_total"),
+        ("/summary?value=0.5", "tour_response_seconds_sum"),
+    ] {
+        let text = refused(
+            cli.post(target),
+            StatusCode::BAD_REQUEST,
+            &format!("is too small to move {name} from 1e+17"),
+        )
+        .await;
+        assert!(text.contains("it was not applied"), "{text}");
+        assert_eq!(tour_exposition(&state), before, "{target} changed a metric");
+    }
+    // A step the value can show is taken.
+    cli.post("/gauge/inc?by=1000")
+        .send()
+        .await
+        .assert_status_is_ok();
+    assert_eq!(state.metrics.temperature.get(), 1e17 + 1000.0);
 }
 
 #[tokio::test]

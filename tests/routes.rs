@@ -349,8 +349,71 @@ async fn an_upload_over_the_limit_is_refused_with_413_and_observes_nothing() {
 #[tokio::test]
 async fn a_reply_spells_a_huge_value_as_metrics_does_not_in_three_hundred_digits() {
     let (cli, _) = client();
-    let reply = body(cli.post("/counter?by=1e308").send().await).await;
-    assert_eq!(reply, "tour_clicks_total is now 1e+308\n");
+    let reply = body(cli.post("/gauge/inc?by=1e308").send().await).await;
+    assert_eq!(reply, "tour_temperature_celsius is now 1e+308\n");
     let reply = body(cli.post("/gauge/set?value=-2.5e-7").send().await).await;
     assert_eq!(reply, "tour_temperature_celsius is now -2.5e-07\n");
+    let reply = body(cli.post("/summary?value=1e-7").send().await).await;
+    assert_eq!(reply, "observed 1e-07 seconds in tour_response_seconds\n");
+}
+
+#[tokio::test]
+async fn every_name_selection_in_openmetrics_passes_pythons_strict_parser() {
+    if !common::require_python_module("prometheus_client") {
+        return;
+    }
+    let (cli, _) = client();
+    for update in ["/counter", "/summary?value=0.3", "/gauge/inc"] {
+        cli.post(update).send().await.assert_status_is_ok();
+    }
+    let openmetrics = |query: String| {
+        cli.get(format!("/metrics{query}"))
+            .header(
+                header::ACCEPT,
+                "application/openmetrics-text; version=1.0.0",
+            )
+            .send()
+    };
+    let whole = body(openmetrics(String::new()).await).await;
+    let mut names: Vec<&str> = whole
+        .lines()
+        .filter_map(|line| match line.strip_prefix("# TYPE ") {
+            Some(declared) => declared.split(' ').next(),
+            None if line.starts_with('#') => None,
+            None => line.split(['{', ' ']).next(),
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert!(names.contains(&"tour_response_bucketed_seconds_created"));
+    let mut documents = Vec::new();
+    for name in &names {
+        documents.push(body(openmetrics(format!("?name[]={name}")).await).await);
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/parse_each_openmetrics.py"
+    );
+    let mut parser = std::process::Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut parser.stdin.take().unwrap(),
+        documents.join("\0").as_bytes(),
+    )
+    .unwrap();
+    let output = parser.wait_with_output().unwrap();
+    let verdicts = String::from_utf8(output.stdout).unwrap();
+    let verdicts: Vec<&str> = verdicts.lines().collect();
+    assert_eq!(verdicts.len(), names.len(), "{verdicts:?}");
+    let refused: Vec<String> = names
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, verdict)| **verdict != "ok")
+        .map(|(name, verdict)| format!("name[]={name}: {verdict}"))
+        .collect();
+    assert!(refused.is_empty(), "{refused:#?}");
 }

@@ -66,7 +66,7 @@ if [ -n "$SEED" ]; then
   echo "GET /metrics (seed, Flask on gunicorn -w 2): $seed req/s; tour = $(ratio "$metrics" "$seed")x (target >= 5x)"
 fi
 
-$BUILT/metrics-tour --listen $STORM --upload-seconds 1..2 2>/dev/null & pids+=($!)
+$BUILT/metrics-tour --listen $STORM --upload-seconds 1..2 --max-connections-per-client 2000 2>/dev/null & pids+=($!)
 sleep 1
 $BUILT/examples/upload_storm $STORM 2000
 

@@ -13,7 +13,8 @@
 //! keeps exactly the samples of that name (the Python client's rule: `x_bucket` keeps the buckets,
 //! not `x_sum`); a family's name keeps the whole family (client_golang's rule; for a counter, its
 //! OpenMetrics family name without `_total` too); nothing else matches, so `x_bucket` of a summary,
-//! which has no buckets, selects nothing.
+//! which has no buckets, selects nothing. In OpenMetrics a histogram asked for in part keeps what
+//! makes it valid: its `+Inf` bucket, and `_sum` with `_count`.
 
 use std::fmt::Write;
 
@@ -44,7 +45,8 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
         let extras = state.metrics.extras();
         (protobuf::CONTENT_TYPE, protobuf::encode(&families, &extras))
     } else {
-        let (content_type, text) = if prefers_openmetrics(accept) {
+        let openmetrics = prefers_openmetrics(accept);
+        let (content_type, text) = if openmetrics {
             let extras = state.metrics.extras();
             (
                 openmetrics::CONTENT_TYPE,
@@ -53,7 +55,10 @@ pub fn metrics(req: &Request, Data(state): Data<&AppState>) -> Response {
         } else {
             (text::CONTENT_TYPE, text::encode(&families))
         };
-        (content_type, selected_samples(&text, &names).into_bytes())
+        (
+            content_type,
+            selected_samples(&text, &names, openmetrics).into_bytes(),
+        )
     };
     tracing::debug!(content_type, families = families.len(), "exposition");
     let response = Response::builder()
@@ -141,12 +146,18 @@ fn sample_names(family: &MetricFamily) -> Vec<String> {
 /// `exposition` (of families [`selected_families`] kept) with only the samples `names` ask for:
 /// every sample of a family asked for by its name, else those whose own name was asked for. The
 /// `#` lines stay, so each family keeps its `# HELP` and `# TYPE`, and OpenMetrics its `# EOF`.
-pub fn selected_samples(exposition: &str, names: &[String]) -> String {
+///
+/// In OpenMetrics (`openmetrics`) a histogram cut to some of its samples must stay valid: it
+/// keeps its `+Inf` bucket whatever was asked, and `_sum` and `_count` together when either was
+/// (Python's strict parser refuses a histogram without them, as the specification does).
+pub fn selected_samples(exposition: &str, names: &[String], openmetrics: bool) -> String {
     if names.is_empty() {
         return exposition.to_owned();
     }
     let asked = |name: &str| names.iter().any(|n| n == name);
     let mut whole_family = false;
+    // For a histogram asked for in part: its name, and whether `_sum` or `_count` was asked.
+    let mut histogram: Option<(String, bool)> = None;
     let mut kept = String::with_capacity(exposition.len());
     for line in exposition.lines() {
         if let Some(declared) = line.strip_prefix("# TYPE ") {
@@ -154,9 +165,20 @@ pub fn selected_samples(exposition: &str, names: &[String]) -> String {
             let (family, kind) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
             whole_family =
                 asked(family) || (kind == "counter" && asked(&format!("{family}_total")));
+            histogram = (openmetrics && kind == "histogram" && !whole_family).then(|| {
+                let totals = asked(&format!("{family}_sum")) || asked(&format!("{family}_count"));
+                (family.to_owned(), totals)
+            });
         }
         let sample = line.split(['{', ' ']).next().unwrap_or("");
-        if line.starts_with('#') || whole_family || asked(sample) {
+        let keeps_it_valid = histogram.as_ref().is_some_and(|(family, totals)| {
+            match sample.strip_prefix(family.as_str()) {
+                Some("_bucket") => line.contains("le=\"+Inf\""),
+                Some("_sum" | "_count") => *totals,
+                _ => false,
+            }
+        });
+        if line.starts_with('#') || whole_family || asked(sample) || keeps_it_valid {
             kept.push_str(line);
             kept.push('\n');
         }

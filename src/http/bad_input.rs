@@ -6,6 +6,8 @@
 
 use poem::{http::StatusCode, IntoResponse, Response};
 
+use crate::exposition;
+
 /// What was wrong with a request, and therefore which 4xx it gets.
 #[derive(Debug)]
 pub enum BadInput {
@@ -42,18 +44,27 @@ impl From<BadInput> for poem::Error {
     }
 }
 
-/// Refuses an update that would leave `name` at a non-finite value: `after` is the value it would
-/// take. The registry cannot record an infinity as a number that still moves, and a chart cannot
-/// draw one.
-pub fn stays_finite(name: &str, after: f64, update: &str) -> Result<(), BadInput> {
-    if after.is_finite() {
-        Ok(())
-    } else {
-        Err(BadInput::Parameter(format!(
+/// Refuses an update that `name` could not show, and returns the value it would take: one that
+/// would carry it past the largest float (an infinity cannot be recorded as a number that still
+/// moves, nor drawn), or a non-zero `delta` lost against a far larger `before` (1e17 + 1 is 1e17 in
+/// a float), which would be answered as applied while moving nothing. `update` is the step as the
+/// client sent it, for the message.
+pub fn shows(name: &str, before: f64, delta: f64, update: &str) -> Result<f64, BadInput> {
+    let after = before + delta;
+    if !after.is_finite() {
+        return Err(BadInput::Parameter(format!(
             "{update} would take {name} past the largest number a float holds (about 1.8e308), \
              and infinities cannot be recorded; it was not applied"
-        )))
+        )));
     }
+    if delta != 0.0 && after == before {
+        return Err(BadInput::Parameter(format!(
+            "{update} is too small to move {name} from {} (a float keeps about 16 significant \
+             digits), so it would be lost; it was not applied",
+            exposition::float(before)
+        )));
+    }
+    Ok(after)
 }
 
 /// How a message quotes a value the client sent: control characters, quotes and backslashes

@@ -33,6 +33,9 @@ impl Params {
             Err(ReadBodyError::Io(error)) if error.kind() == std::io::ErrorKind::TimedOut => {
                 return Err(BadInput::TimedOut(error.to_string()))
             }
+            Err(ReadBodyError::Io(error)) if error.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(BadInput::Parameter(error.to_string()))
+            }
             Err(_) if is_form => {
                 return Err(BadInput::Parameter(format!(
                     "a form body is at most {MAX_FORM_BYTES} bytes"

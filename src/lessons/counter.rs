@@ -15,7 +15,7 @@ use poem::{handler, web::Data, Body, Request, Response};
 use crate::{
     exposition,
     http::{
-        bad_input::{stays_finite, BadInput},
+        bad_input::{shown, shows, BadInput},
         params::Params,
         reply,
         traceparent::TraceId,
@@ -23,6 +23,10 @@ use crate::{
     state::AppState,
     tour::snapshot::Point,
 };
+
+/// The largest `by` a click takes. No lesson needs more, and one step of 1e17 would leave every
+/// later click absorbed (1e17 + 1 is 1e17 in a float): `rate()` would read 0 until a restart.
+pub const LARGEST_STEP: f64 = 1e9;
 
 /// `POST /counter[?by=N]`: adds 1, or `N`, to `tour_clicks_total`, the request's trace becoming its
 /// exemplar.
@@ -35,14 +39,16 @@ pub async fn increment(
     let by = Params::read(req, body)
         .await?
         .increment("a counter only goes up: to go down, use a gauge (POST /gauge/dec)")?;
+    if by > LARGEST_STEP {
+        return Err(BadInput::Parameter(format!(
+            "by={} is more than a click counter takes in one step; send a by from 0 to 1e9",
+            shown(&exposition::float(by))
+        )));
+    }
     let trace = TraceId::of(req);
     let clicks = &state.metrics.clicks;
     let _one_at_a_time = state.one_update_at_a_time();
-    stays_finite(
-        "tour_clicks_total",
-        clicks.get() + by,
-        &format!("by={by:e}"),
-    )?;
+    shows("tour_clicks_total", clicks.get(), by, &format!("by={by:e}"))?;
     clicks.inc_by(by);
     state.metrics.exemplars.clicks.record(by, trace.as_str());
     Ok(trace.answer(reply::updated(

@@ -17,7 +17,7 @@ use prometheus::IntGauge;
 use crate::{
     exposition,
     http::{
-        bad_input::{stays_finite, BadInput},
+        bad_input::{shows, BadInput},
         params::Params,
         reply,
     },
@@ -52,21 +52,24 @@ pub async fn dec(
     Ok(answer(req, state))
 }
 
-/// Adds `delta` to the temperature, unless that would leave it non-finite; `by` is the step as
-/// the client sent it, for the refusal.
+/// Adds `delta` to the temperature, unless the gauge could not show it (see [`shows`]); `by` is
+/// the step as the client sent it, for the refusal.
 fn step(state: &AppState, delta: f64, by: f64) -> Result<(), BadInput> {
     let temperature = &state.metrics.temperature;
     let _one_at_a_time = state.one_update_at_a_time();
-    stays_finite(
+    shows(
         "tour_temperature_celsius",
-        temperature.get() + delta,
+        temperature.get(),
+        delta,
         &format!("by={by:e}"),
     )?;
     temperature.add(delta);
     Ok(())
 }
 
-/// `POST /gauge/set?value=V`: sets `tour_temperature_celsius` to `V`, which may be negative.
+/// `POST /gauge/set?value=V`: sets `tour_temperature_celsius` to `V`, which may be negative. It
+/// waits for the update lock as `inc` and `dec` do, so it cannot land between their check and
+/// their add and turn a checked step into an infinity.
 #[handler]
 pub async fn set(
     req: &Request,
@@ -81,6 +84,7 @@ pub async fn set(
                 "POST /gauge/set needs a value, like /gauge/set?value=21.5".to_owned(),
             )
         })?;
+    let _one_at_a_time = state.one_update_at_a_time();
     state.metrics.temperature.set(value);
     Ok(answer(req, state))
 }

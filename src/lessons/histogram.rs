@@ -86,6 +86,7 @@ async fn read_and_count(body: Body, limit: u64) -> Result<u64, BadInput> {
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|error| match error.kind() {
             std::io::ErrorKind::TimedOut => BadInput::TimedOut(error.to_string()),
+            std::io::ErrorKind::InvalidData => BadInput::Parameter(error.to_string()),
             _ => BadInput::Parameter(format!("the upload's body could not be read: {error}")),
         })?;
         length += frame.data_ref().map_or(0, |data| data.len() as u64);

@@ -9,8 +9,9 @@ use poem::{handler, web::Data, Body, Request, Response};
 use rand::Rng;
 
 use crate::{
+    exposition,
     http::{
-        bad_input::{shown, stays_finite, BadInput},
+        bad_input::{shown, shows, BadInput},
         params::Params,
         reply,
         traceparent::TraceId,
@@ -29,7 +30,14 @@ pub async fn observe(
         Some(value) if value < 0.0 => {
             return Err(BadInput::Parameter(format!(
                 "value={} is negative; a response time is 0 seconds or more",
-                shown(&value.to_string())
+                shown(&exposition::float(value))
+            )))
+        }
+        Some(value) if value != 0.0 && !(SHORTEST_SECONDS..=LONGEST_SECONDS).contains(&value) => {
+            return Err(BadInput::Parameter(format!(
+                "value={} is outside the response times this demo takes: send 0, or from 6e-08 \
+                 (2^-24) to 86400 seconds (a day), where the summary and native histogram are accurate",
+                shown(&exposition::float(value))
             )))
         }
         Some(value) => value,
@@ -39,14 +47,16 @@ pub async fn observe(
     let metrics = &state.metrics;
     let _one_at_a_time = state.one_update_at_a_time();
     let update = format!("value={seconds:e}");
-    stays_finite(
+    shows(
         "tour_response_seconds_sum",
-        metrics.response.sum() + seconds,
+        metrics.response.sum(),
+        seconds,
         &update,
     )?;
-    stays_finite(
+    shows(
         "tour_response_bucketed_seconds_sum",
-        metrics.response_histogram.get_sample_sum() + seconds,
+        metrics.response_histogram.get_sample_sum(),
+        seconds,
         &update,
     )?;
     metrics.response.observe(seconds);
@@ -59,9 +69,19 @@ pub async fn observe(
         .record(seconds, trace.as_str());
     Ok(trace.answer(reply::updated(
         req,
-        format!("observed {seconds} seconds in tour_response_seconds"),
+        format!(
+            "observed {} seconds in tour_response_seconds",
+            exposition::float(seconds)
+        ),
     )))
 }
+
+/// The shortest response time observed other than 0: 2^-24 s (60 ns), the summary's smallest bin.
+/// The summary and the native histogram are accurate from 2^-24 to 2^24 s (194 days).
+pub const SHORTEST_SECONDS: f64 = 1.0 / (1u64 << 24) as f64;
+/// The longest: a day. No lesson's response takes longer, and the cap keeps `_sum` far from the
+/// size where a sub-second observation would be absorbed.
+pub const LONGEST_SECONDS: f64 = 86_400.0;
 
 /// The simulated response times' median, in seconds.
 pub const MEDIAN_SECONDS: f64 = 0.1;

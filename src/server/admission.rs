@@ -3,13 +3,21 @@
 //!
 //! A connection over either bound is refused the moment it is accepted: one short answer written
 //! without waiting, then closed, before any task or buffer exists for it.
+//!
+//! An HTTP/2 connection carries many requests at once, so each of its streams takes a place too,
+//! held until its answer has been sent ([`Holding`]): HTTP/2 gets the budget HTTP/1.1 has, not that
+//! budget times the streams of a connection. A stream over the budget is answered `429` or `503`.
 
 use std::{
     collections::HashMap,
     net::{IpAddr, SocketAddr},
+    pin::Pin,
     sync::{Arc, Mutex},
+    task::{Context, Poll},
     time::{Duration, Instant},
 };
+
+use http_body::{Body, Frame, SizeHint};
 
 use tokio::net::TcpStream;
 
@@ -53,48 +61,102 @@ impl Admission {
         stream: &TcpStream,
         peer: SocketAddr,
     ) -> Option<Admitted> {
-        let client = client_of(peer.ip());
+        match self.take(client_of(peer.ip())) {
+            Ok(admitted) => Some(admitted),
+            Err(Full { status, why }) => {
+                let answer = format!("HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n{why}\n", why.len() + 1);
+                // Never waits (the socket is non-blocking): one that cannot take the answer at once
+                // is just closed. Written past tokio, whose readiness of a new socket is not known yet.
+                let _ = socket2::SockRef::from(stream).send(answer.as_bytes());
+                None
+            }
+        }
+    }
+
+    /// Takes a place for `client`, or says which bound is full.
+    fn take(self: &Arc<Self>, client: IpAddr) -> Result<Admitted, Full> {
         let mut open = self
             .open
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
         let from_client = open.by_client.get(&client).copied().unwrap_or(0);
-        let refusal = if from_client >= self.per_client {
-            Some((
-                "429 Too Many Requests",
-                "too many connections from your address (--max-connections-per-client)",
-            ))
-        } else if open.total >= self.ceiling {
-            Some((
-                "503 Service Unavailable",
-                "too many connections (--max-connections)",
-            ))
-        } else {
-            None
-        };
-        if let Some((status, why)) = refusal {
-            // An attack refuses thousands a second: say so in the log at most every ten seconds.
-            let now = Instant::now();
-            if open
-                .last_warned
-                .is_none_or(|last| now - last >= Duration::from_secs(10))
-            {
-                open.last_warned = Some(now);
-                tracing::warn!(%client, from_client, open = open.total, "refusing connections: {why}");
+        let full = if from_client >= self.per_client {
+            Full {
+                status: "429 Too Many Requests",
+                why: "too many connections from your address (--max-connections-per-client)",
             }
-            drop(open);
-            let answer = format!("HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\r\n{why}\n", why.len() + 1);
-            // Never waits (the socket is non-blocking): one that cannot take the answer at once is
-            // just closed. Written past tokio, whose readiness of a new socket is not known yet.
-            let _ = socket2::SockRef::from(stream).send(answer.as_bytes());
-            return None;
+        } else if open.total >= self.ceiling {
+            Full {
+                status: "503 Service Unavailable",
+                why: "too many connections (--max-connections)",
+            }
+        } else {
+            open.total += 1;
+            *open.by_client.entry(client).or_insert(0) += 1;
+            return Ok(Admitted {
+                admission: self.clone(),
+                client,
+            });
+        };
+        // An attack refuses thousands a second: say so in the log at most every ten seconds.
+        let now = Instant::now();
+        if open
+            .last_warned
+            .is_none_or(|last| now - last >= Duration::from_secs(10))
+        {
+            open.last_warned = Some(now);
+            tracing::warn!(%client, from_client, open = open.total, "refusing: {}", full.why);
         }
-        open.total += 1;
-        *open.by_client.entry(client).or_insert(0) += 1;
-        Some(Admitted {
-            admission: self.clone(),
-            client,
-        })
+        Err(full)
+    }
+}
+
+/// A bound that is full: the status and the line a refusal answers with.
+pub(super) struct Full {
+    pub status: &'static str,
+    pub why: &'static str,
+}
+
+impl Admitted {
+    /// Another place for the same client, for one more HTTP/2 stream of its connection.
+    pub(super) fn another(&self) -> Result<Admitted, Full> {
+        self.admission.take(self.client)
+    }
+}
+
+/// An answer's body holding its stream's place until hyper has sent it (or the stream is reset).
+pub(super) struct Holding<B> {
+    body: B,
+    _place: Admitted,
+}
+
+impl<B> Holding<B> {
+    /// `body`, holding `place` while it lives.
+    pub(super) fn new(body: B, place: Admitted) -> Self {
+        Holding {
+            body,
+            _place: place,
+        }
+    }
+}
+
+impl<B: Body + Unpin> Body for Holding<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 

@@ -1,5 +1,6 @@
-//! One client connection as the server watches it: its clock (idle and header timeouts) and its
-//! hang-up, noticed whatever the client sent after its request.
+//! One client connection as the server watches it: its clock (idle and header timeouts), its
+//! hang-up, noticed whatever the client sent after its request, and hyper's own refusals of a head,
+//! answered with a line saying why ([`super::refusal`]).
 //!
 //! hyper reads a connection only when it wants the next request. While a handler runs it looks for
 //! a hang-up only if its read buffer is empty, so a client that sent more bytes behind its request
@@ -14,7 +15,7 @@ use std::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex, MutexGuard,
     },
-    task::{Context, Poll},
+    task::{ready, Context, Poll},
     time::Duration,
 };
 
@@ -24,6 +25,8 @@ use tokio::{
     sync::Notify,
     time::Instant,
 };
+
+use super::refusal::{self, HeadScan};
 
 /// The most a client may send ahead of its answer; more, and it is cut off as if it had hung up,
 /// so that what a connection holds stays bounded.
@@ -44,6 +47,8 @@ pub(super) struct Watched(Arc<Inner>);
 
 struct Inner {
     state: Mutex<State>,
+    /// `--max-header-bytes`, for the message of a refused head.
+    max_header_bytes: usize,
     /// Told when the clock may have moved: a request began or ended, or a head began.
     changed: Notify,
 }
@@ -60,12 +65,17 @@ struct State {
     idle_since: Instant,
     /// When the first byte of the next request arrived, if it has.
     head_since: Option<Instant>,
+    /// What the next request's head showed so far, to say why hyper refused it.
+    scan: HeadScan,
+    /// Our answer in place of hyper's refusal, not yet written.
+    replacing: Vec<u8>,
 }
 
 impl Watched {
     /// Watches a newly accepted connection.
-    pub(super) fn new(stream: TcpStream) -> Watched {
+    pub(super) fn new(stream: TcpStream, max_header_bytes: usize) -> Watched {
         Watched(Arc::new(Inner {
+            max_header_bytes,
             state: Mutex::new(State {
                 stream,
                 ahead: Vec::new(),
@@ -73,6 +83,8 @@ impl Watched {
                 requests: 0,
                 idle_since: Instant::now(),
                 head_since: None,
+                scan: HeadScan::default(),
+                replacing: Vec::new(),
             }),
             changed: Notify::new(),
         }))
@@ -112,6 +124,7 @@ impl Watched {
         let mut state = self.state();
         state.requests += 1;
         state.head_since = None;
+        state.scan = HeadScan::default();
         server_total.fetch_add(1, Ordering::Relaxed);
         InFlight {
             connection: self.clone(),
@@ -186,6 +199,9 @@ impl AsyncRead for Watched {
         if !state.ahead.is_empty() {
             let n = state.ahead.len().min(buf.remaining());
             buf.put_slice(&state.ahead[..n]);
+            if state.requests == 0 {
+                state.scan.feed(&state.ahead[..n]);
+            }
             state.ahead.drain(..n);
             if state.ahead.is_empty() {
                 state.ahead = Vec::new(); // give the memory back
@@ -197,11 +213,38 @@ impl AsyncRead for Watched {
         }
         let before = buf.filled().len();
         let read = Pin::new(&mut state.stream).poll_read(cx, buf);
-        if buf.filled().len() > before && state.requests == 0 && state.head_since.is_none() {
-            state.head_since = Some(Instant::now());
-            self.0.changed.notify_one();
+        if buf.filled().len() > before && state.requests == 0 {
+            state.scan.feed(&buf.filled()[before..]);
+            if state.head_since.is_none() {
+                state.head_since = Some(Instant::now());
+                self.0.changed.notify_one();
+            }
         }
         read
+    }
+}
+
+impl State {
+    /// Takes hyper's refusal of a head in `written`, if it is one, and queues ours in its place;
+    /// true when it did.
+    fn replace_refusal(&mut self, written: &[u8], max_header_bytes: usize) -> bool {
+        let Some(status) = refusal::hypers_refusal(written) else {
+            return false;
+        };
+        self.replacing = refusal::answer(status, &self.scan, max_header_bytes);
+        true
+    }
+
+    /// Writes what is left of our answer in place of hyper's, before anything else.
+    fn poll_replacing(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.replacing.is_empty() {
+            let written = ready!(Pin::new(&mut self.stream).poll_write(cx, &self.replacing))?;
+            if written == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.replacing.drain(..written);
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -211,7 +254,12 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.state().stream).poll_write(cx, buf)
+        let mut state = self.state();
+        if state.replace_refusal(buf, self.0.max_header_bytes) {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        ready!(state.poll_replacing(cx))?;
+        Pin::new(&mut state.stream).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -219,7 +267,16 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.state().stream).poll_write_vectored(cx, bufs)
+        let mut state = self.state();
+        let first = bufs
+            .iter()
+            .find(|buf| !buf.is_empty())
+            .map_or(&[][..], |buf| &buf[..]);
+        if state.replace_refusal(first, self.0.max_header_bytes) {
+            return Poll::Ready(Ok(bufs.iter().map(|buf| buf.len()).sum()));
+        }
+        ready!(state.poll_replacing(cx))?;
+        Pin::new(&mut state.stream).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -227,10 +284,14 @@ impl AsyncWrite for Watched {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.state().stream).poll_flush(cx)
+        let mut state = self.state();
+        ready!(state.poll_replacing(cx))?;
+        Pin::new(&mut state.stream).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.state().stream).poll_shutdown(cx)
+        let mut state = self.state();
+        ready!(state.poll_replacing(cx))?;
+        Pin::new(&mut state.stream).poll_shutdown(cx)
     }
 }

@@ -238,6 +238,26 @@ pub fn missing(what: &str) {
     say(&format!("SKIPPED {test}: {what}"));
 }
 
+/// True when python3 can import `module`; says so and returns false when not (fails with
+/// `TOUR_REQUIRE_E2E=1`), as `require_program` does for programs.
+pub fn require_python_module(module: &str) -> bool {
+    if require_program("python3", "python3").is_none() {
+        return false;
+    }
+    let found = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        let message = format!("python3 module {module} not found (pip install {module})");
+        if std::env::var("TOUR_REQUIRE_E2E").as_deref() == Ok("1") {
+            panic!("{message}, and TOUR_REQUIRE_E2E=1 requires it");
+        }
+        say(&format!("SKIPPED: {message}"));
+    }
+    found
+}
+
 /// Writes a line straight to stderr, past the test harness's capture, so that a skip or a
 /// screenshot's folder is seen even when the test passes.
 pub fn say(line: &str) {
