@@ -56,6 +56,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     Prometheus extrapolates from the first and last samples in the range to its edges, so this is an estimate, \
                     and need not be a whole number: 140 clicks can read 141.82."))
                 (promql("sum(rate(http_requests_total[5m])) by (route)", "A labelled counter: requests per second, per route, across every instance."))
+                p #first-increment-link { "A labelled counter's series is often born at 1 with its first increment, which "
+                    code { "increase()" } " then misses: " a href="/tour/staleness#first-increment" { "the lost first increment" } "." }
             }))
         },
     )
