@@ -220,9 +220,10 @@ async fn prometheus_3_counts_the_first_increment_from_created_with_created_times
     };
     let flag = ["--enable-feature=created-timestamp-zero-ingestion"];
     let openmetrics = config("    scrape_protocols: [OpenMetricsText1.0.0]\n");
+    let default_protocols = config("");
     let (read_created, proto_first) = tokio::join!(
         Prometheus::start(Version::Three, &openmetrics, &flag),
-        Prometheus::start(Version::Three, &config(""), &flag),
+        Prometheus::start(Version::Three, &default_protocols, &flag),
     );
     let (Some(read_created), Some(proto_first)) = (read_created, proto_first) else {
         return;
