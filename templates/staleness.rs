@@ -7,8 +7,8 @@
 use maud::{html, Markup};
 
 use super::{
-    action_form, command, family_lines, layout, promql, rounded, scroll_box, section,
-    windows_note, Snapshot,
+    action_form, command, family_lines, layout, promql, rounded, scroll_box, section, windows_note,
+    Snapshot,
 };
 use crate::{
     lessons::staleness::{Asked, Lesson, QUERIES},
@@ -31,11 +31,12 @@ pub fn page(snapshot: &Snapshot, lesson: &Lesson) -> Markup {
                 ul {
                     li { strong { "A scrape without it." } " The target answered, but the series was not in the answer: "
                         "Prometheus marks it stale at that scrape. With the tour scraped every second, "
-                        code { "tour_shift_workers{shift=\"early\"}" } " vanishes from an instant query within about two "
-                        "seconds of " code { "POST /shift/end" } ", on Prometheus 3.5 and 2.42 alike." }
+                        code { "tour_shift_workers{shift=\"early\"}" } " vanished from an instant query about a second after "
+                        code { "POST /shift/end" } " in the tests, on Prometheus 3.5 and 2.42 alike: not five minutes." }
                     li { strong { "A failed scrape of its target." } " Prometheus treats it as an empty answer: every series "
                         "the target had is marked stale at once, and " code { "up" } " for the target is 0. Stop one "
-                        "instance of the classroom's fleet (docs/classroom.md) and its series vanish at the next scrape." }
+                        "instance of the classroom's fleet (docs/classroom.md) and its series vanish at the next scrape: "
+                        "about a second after a tour stopped, in the tests, on both versions." }
                 }
                 p { "Range functions skip the markers: " code { "last_over_time(tour_shift_workers[5m])" }
                     " still returns the ended shift's last value for five minutes after it stopped, on both versions, "
@@ -116,9 +117,9 @@ fn asked_answers(asked: &Asked) -> Markup {
             @for ((query, meaning), answer) in QUERIES.iter().zip(&asked.answers) {
                 (promql(query, meaning))
                 @match answer {
-                    Ok(samples) if samples.is_empty() => { p.answer { "No series." } }
+                    Ok(samples) if samples.is_empty() => { p { "No series." } }
                     Ok(samples) => { (scroll_box(query, sample_table(query, samples))) }
-                    Err(why) => { p.answer { (why) } }
+                    Err(why) => { p { (why) } }
                 }
             }
         }

@@ -10,7 +10,10 @@ use poem::http::{header, StatusCode};
 async fn ending_a_shift_stops_its_series_in_metrics_and_the_page_shows_its_last_value() {
     let (cli, _) = client();
     let before = body(cli.get("/metrics").send().await).await;
-    assert!(before.contains("tour_shift_workers{shift=\"early\"} 4\n"), "{before}");
+    assert!(
+        before.contains("tour_shift_workers{shift=\"early\"} 4\n"),
+        "{before}"
+    );
     let page = body(cli.get("/tour/staleness").send().await).await;
     assert!(page.contains("no shift has ended yet"));
 
@@ -20,7 +23,10 @@ async fn ending_a_shift_stops_its_series_in_metrics_and_the_page_shows_its_last_
     assert!(text.starts_with("the early shift ended"), "{text}");
     let after = body(cli.get("/metrics").send().await).await;
     assert!(!after.contains("shift=\"early\"} 4"), "{after}");
-    assert!(after.contains("tour_shift_workers{shift=\"late\"} 3\n"), "{after}");
+    assert!(
+        after.contains("tour_shift_workers{shift=\"late\"} 3\n"),
+        "{after}"
+    );
 
     let page = body(cli.get("/tour/staleness").send().await).await;
     let ended = page
@@ -76,8 +82,30 @@ async fn without_prometheus_the_page_gives_the_queries_to_ask_and_the_lessons_li
     assert!(page.contains("last_over_time(tour_shift_workers[5m])"));
     assert!(page.contains("id=\"first-increment\""));
     assert!(page.contains("created-timestamp-zero-ingestion"));
+    // The first increment's lines are OpenMetrics', with each series' _created.
+    assert!(page.contains("tour_shift_starts_created{shift=&quot;early&quot;} "));
     let counter = body(cli.get("/tour/counter").send().await).await;
     assert!(counter.contains("href=\"/tour/staleness#first-increment\""));
     let front = body(cli.get("/").send().await).await;
     assert!(front.contains("href=\"/tour/staleness\""));
+}
+
+#[tokio::test]
+async fn with_a_prometheus_that_does_not_answer_the_page_says_so_for_each_query() {
+    let config = metrics_tour::config::Config {
+        // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+        prometheus: Some(metrics_tour::config::PrometheusUrl(
+            "http://127.0.0.1:9".to_owned(),
+        )),
+        ..common::fast_config()
+    };
+    let (app, _) = common::app(config);
+    let cli = poem::test::TestClient::new(app);
+    let page = body(cli.get("/tour/staleness").send().await).await;
+    assert!(page.contains("Asked of <code>http://127.0.0.1:9</code>"), "{page}");
+    assert_eq!(
+        page.matches("Prometheus could not be asked").count(),
+        3,
+        "{page}"
+    );
 }

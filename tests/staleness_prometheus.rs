@@ -100,14 +100,20 @@ async fn series_and_target_stop_in(version: Version) -> Option<(Duration, Durati
     );
 
     // The page asks the same Prometheus and shows its answers: the late shift only, now.
-    let page = tour.request("GET", "/tour/staleness", &[], b"").await.text();
+    let page = tour
+        .request("GET", "/tour/staleness", &[], b"")
+        .await
+        .text();
     let now_table = page
         .split("<caption>tour_shift_workers</caption>")
         .nth(1)
         .and_then(|rest| rest.split("</table>").next())
         .unwrap_or_else(|| panic!("{name}: no answer to tour_shift_workers on the page"));
     assert!(now_table.contains("shift=&quot;late&quot;"), "{now_table}");
-    assert!(!now_table.contains("shift=&quot;early&quot;"), "{now_table}");
+    assert!(
+        !now_table.contains("shift=&quot;early&quot;"),
+        "{now_table}"
+    );
 
     // The target stops: its scrapes fail, up goes 0 and every series it had vanishes.
     tour.stop().await.unwrap();
@@ -115,7 +121,10 @@ async fn series_and_target_stop_in(version: Version) -> Option<(Duration, Durati
     until_value(&prometheus, deadline, r#"up{job="tour"}"#, 0.0).await;
     until_empty(&prometheus, deadline, "tour_shift_workers").await;
     let target_gone = stopped.elapsed();
-    assert!(target_gone < Duration::from_secs(5), "{name}: {target_gone:?}");
+    assert!(
+        target_gone < Duration::from_secs(5),
+        "{name}: {target_gone:?}"
+    );
     assert_eq!(
         prometheus
             .value(r#"last_over_time(tour_shift_workers{shift="late"}[5m])"#)
@@ -189,7 +198,13 @@ async fn timestamped_sample_stays_in(version: Version) {
     let name = version.name();
     let deadline = Instant::now() + WAIT;
     until_value(&prometheus, deadline, r#"stamped_demo{job="stamped"}"#, 7.0).await;
-    until_value(&prometheus, deadline, r#"unstamped_demo{job="stamped"}"#, 7.0).await;
+    until_value(
+        &prometheus,
+        deadline,
+        r#"unstamped_demo{job="stamped"}"#,
+        7.0,
+    )
+    .await;
     if version == Version::Three {
         until_value(&prometheus, deadline, r#"stamped_demo{job="tracked"}"#, 7.0).await;
     }

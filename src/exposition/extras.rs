@@ -123,7 +123,9 @@ impl CreatedByLabels {
     }
 
     fn all(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<String>, f64>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

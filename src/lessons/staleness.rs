@@ -138,11 +138,8 @@ pub async fn lesson(state: &AppState) -> Lesson {
         Some(url) => {
             let api = PrometheusApi::new(url);
             let ask = |query| ask(&api, query, now);
-            let (workers, last, increase) = tokio::join!(
-                ask(QUERIES[0].0),
-                ask(QUERIES[1].0),
-                ask(QUERIES[2].0)
-            );
+            let (workers, last, increase) =
+                tokio::join!(ask(QUERIES[0].0), ask(QUERIES[1].0), ask(QUERIES[2].0));
             Some(Asked {
                 base: api.base().to_owned(),
                 answers: vec![workers, last, increase],
@@ -186,8 +183,14 @@ mod tests {
         let ended = end_shift(&state);
         assert_eq!((ended.shift.name, ended.workers), ("early", 4.0));
         let text = exposed(&state);
-        assert!(!text.contains("tour_shift_workers{shift=\"early\"}"), "{text}");
-        assert!(text.contains("tour_shift_workers{shift=\"late\"} 3.0\n"), "{text}");
+        assert!(
+            !text.contains("tour_shift_workers{shift=\"early\"}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tour_shift_workers{shift=\"late\"} 3.0\n"),
+            "{text}"
+        );
         assert_eq!(state.roster().last_ended, Some(ended));
         end_shift(&state);
         assert!(exposed(&state).contains("tour_shift_workers{shift=\"early\"} 4.0\n"));
@@ -200,7 +203,10 @@ mod tests {
         let before = unix_now();
         end_shift(&state);
         let text = exposed(&state);
-        assert!(text.contains("tour_shift_starts_total{shift=\"late\"} 1.0\n"), "{text}");
+        assert!(
+            text.contains("tour_shift_starts_total{shift=\"late\"} 1.0\n"),
+            "{text}"
+        );
         let created: f64 = text
             .lines()
             .find_map(|line| line.strip_prefix("tour_shift_starts_created{shift=\"late\"} "))

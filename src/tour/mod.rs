@@ -195,7 +195,10 @@ pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Respons
 #[handler]
 pub async fn staleness(req: &Request, Data(state): Data<&AppState>) -> Response {
     let lesson = crate::lessons::staleness::lesson(state).await;
-    html(templates::staleness::page(&take_snapshot(state, req), &lesson))
+    html(templates::staleness::page(
+        &take_snapshot(state, req),
+        &lesson,
+    ))
 }
 
 /// `GET /static/tour.css`.
