@@ -102,7 +102,10 @@ async fn with_a_prometheus_that_does_not_answer_the_page_says_so_for_each_query(
     let (app, _) = common::app(config);
     let cli = poem::test::TestClient::new(app);
     let page = body(cli.get("/tour/staleness").send().await).await;
-    assert!(page.contains("Asked of <code>http://127.0.0.1:9</code>"), "{page}");
+    assert!(
+        page.contains("Asked of <code>http://127.0.0.1:9</code>"),
+        "{page}"
+    );
     assert_eq!(
         page.matches("Prometheus could not be asked").count(),
         3,
