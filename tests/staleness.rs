@@ -112,3 +112,18 @@ async fn with_a_prometheus_that_does_not_answer_the_page_says_so_for_each_query(
         "{page}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn under_traffic_the_shift_on_duty_ends_every_two_minutes() {
+    use metrics_tour::traffic::{Traffic, SHIFT_LENGTH};
+    use std::{sync::Arc, time::Duration};
+    let (app, state) = common::app(common::fast_config());
+    let traffic = Traffic::start(Arc::new(app));
+    tokio::time::sleep(SHIFT_LENGTH - Duration::from_secs(1)).await;
+    assert_eq!(state.roster().on_duty, 0, "the early shift is still on duty");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(state.roster().on_duty, 1, "the late shift took over");
+    tokio::time::sleep(SHIFT_LENGTH).await;
+    assert_eq!(state.roster().on_duty, 0, "and handed back");
+    traffic.stop().await;
+}
