@@ -55,8 +55,9 @@ pub fn page(snapshot: &Snapshot, lesson: &Lesson) -> Markup {
                 p { "Every scrape writes " code { "up" } " for its target: 1 when the scrape succeeded, 0 when it failed. "
                     "An alert on a series' absence cannot tell a stopped shift from a dead target, nor fire for a series "
                     "that never existed; " code { "up" } " is always there, and says which." }
-                (promql("up{job=\"tour\"} == 0", "The instances of the tour whose last scrape failed: alert on this."))
-                (promql("absent(tour_shift_workers)", "True only when no series of the name is left anywhere: for one series that should always exist, not for a target."))
+                (promql("up{job=\"tour\"}", "1 for each instance of the tour whose last scrape succeeded, 0 for one whose scrape failed: alert on up == 0."))
+                p { code { "absent(tour_shift_workers)" } " answers only when no series of the name is left anywhere: "
+                    "it suits one series that should always exist, not a target among many." }
             }))
             (section("The first increment", first_increment(snapshot)))
         },

@@ -120,7 +120,11 @@ async fn under_traffic_the_shift_on_duty_ends_every_two_minutes() {
     let (app, state) = common::app(common::fast_config());
     let traffic = Traffic::start(Arc::new(app));
     tokio::time::sleep(SHIFT_LENGTH - Duration::from_secs(1)).await;
-    assert_eq!(state.roster().on_duty, 0, "the early shift is still on duty");
+    assert_eq!(
+        state.roster().on_duty,
+        0,
+        "the early shift is still on duty"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(state.roster().on_duty, 1, "the late shift took over");
     tokio::time::sleep(SHIFT_LENGTH).await;
