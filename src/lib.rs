@@ -11,7 +11,8 @@
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //! - [`lessons`]: one file per metric type, its lesson and its demo routes: [`lessons::counter`],
 //!   [`lessons::gauge`], [`lessons::histogram`] (the seed's upload), [`lessons::summary`]; and
-//!   [`lessons::labels`], labels and cardinality.
+//!   [`lessons::labels`], labels and cardinality; [`lessons::staleness`], a series that stops and
+//!   the first increment.
 //! - [`summary`]: the summary type the `prometheus` crate lacks: its public face first, the engine
 //!   ([`summary::bins`], [`summary::window`], [`summary::clock`]) below it.
 //! - [`http`]: what every route shares: [`http::params`], [`http::bad_input`], [`http::reply`],
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/gauge/dec", only(Method::POST, lessons::gauge::dec))
         .at("/gauge/set", only(Method::POST, lessons::gauge::set))
         .at("/summary", only(Method::POST, lessons::summary::observe))
+        .at("/shift/end", only(Method::POST, lessons::staleness::end))
         .at("/", only(Method::GET, tour::index))
         .at("/tour/counter", only(Method::GET, tour::counter))
         .at("/tour/gauge", only(Method::GET, tour::gauge))
@@ -83,6 +85,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/tour/labels", only(Method::GET, tour::labels_page))
         .at("/tour/promql", only(Method::GET, tour::promql::page))
         .at("/promql", only(Method::GET, tour::promql::plain))
+        .at("/tour/staleness", only(Method::GET, tour::staleness))
         .at("/tour/quiz", only(Method::GET, tour::quiz::page))
         .at(
             "/quiz/:id",

@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex};
 
 use prometheus::core::Collector;
 use prometheus::{
-    Counter, CounterVec, Gauge, Histogram, HistogramOpts, HistogramVec, IntGauge, Opts, Registry,
+    Counter, CounterVec, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntGauge, Opts,
+    Registry,
 };
 
 use crate::{
     config::Config,
-    exposition::extras::{Created, Exemplars, Extras},
+    exposition::extras::{unix_now, Created, CreatedByLabels, Exemplars, Extras},
     exposition::process::ProcessMetrics,
     lessons::histogram::KeptObservations,
     native_histogram::{NativeHistogram, NativeOpts},
@@ -28,6 +29,45 @@ pub const UPLOAD_BUCKETS: [f64; 10] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9
 const REQUEST_BUCKETS: [f64; 12] = [
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+
+/// The staleness lesson's two shifts, in the order they take turns, with how many workers each
+/// brings: `tour_shift_workers{shift}` shows the one on duty, and only that one.
+pub const SHIFTS: [Shift; 2] = [
+    Shift {
+        name: "early",
+        workers: 4.0,
+    },
+    Shift {
+        name: "late",
+        workers: 3.0,
+    },
+];
+
+/// One shift of the staleness lesson: its `shift` label and its `tour_shift_workers` value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shift {
+    pub name: &'static str,
+    pub workers: f64,
+}
+
+/// Which shift is on duty and since when, and the last one to end, in Unix seconds: plain data,
+/// which [`crate::lessons::staleness`] changes together with the shifts' metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Roster {
+    /// An index into [`SHIFTS`].
+    pub on_duty: usize,
+    pub since: f64,
+    pub last_ended: Option<EndedShift>,
+}
+
+/// A shift that ended: its series stopped being exposed then, with this last value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndedShift {
+    pub shift: Shift,
+    pub workers: f64,
+    pub started: f64,
+    pub ended: f64,
+}
 
 /// How many response times are kept for the versus lesson (24 bytes each).
 const KEPT_RESPONSES: usize = 5000;
@@ -48,6 +88,8 @@ pub struct AppState {
     /// Held while a demo route checks an update and applies it, so that no other update comes
     /// between the check (the value stays finite) and the change it allowed.
     pub updates: Arc<Mutex<()>>,
+    /// The staleness lesson's shifts; the first is on duty from the start.
+    pub roster: Arc<Mutex<Roster>>,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -74,6 +116,14 @@ pub struct Metrics {
     pub exemplars: TourExemplars,
     /// When each of the tour's own series began: the `_created` samples.
     pub created: TourCreated,
+    /// Gauge: the workers of the shift on duty, `tour_shift_workers{shift}`; a shift's series is
+    /// removed when it ends, so a scrape stops finding it: the staleness lesson.
+    pub shift_workers: GaugeVec,
+    /// Counter: shifts started, `tour_shift_starts_total{shift}`; a shift's series is born at 1
+    /// with its first start: the lesson of the lost first increment.
+    pub shift_starts: CounterVec,
+    /// When each series of `shift_starts` was born: its `_created`.
+    pub shift_starts_created: CreatedByLabels,
     /// Counter: every request, by method, route pattern and status.
     pub http_requests: CounterVec,
     /// Histogram: every request's latency, by method and route pattern.
@@ -106,6 +156,13 @@ impl AppState {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
+    /// Holds [`AppState::roster`]: one handover at a time, and none read half done.
+    pub fn roster(&self) -> std::sync::MutexGuard<'_, Roster> {
+        self.roster
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
     /// Builds the state for `config`, with a fresh registry.
     pub fn new(config: Config) -> Self {
         let metrics = Metrics::new(&config).expect("the tour's metric names and buckets are valid");
@@ -116,6 +173,11 @@ impl AppState {
             kept_uploads: KeptObservations::default(),
             kept_responses: KeptObservations::with_capacity(KEPT_RESPONSES),
             updates: Arc::default(),
+            roster: Arc::new(Mutex::new(Roster {
+                on_duty: 0,
+                since: unix_now(),
+                last_ended: None,
+            })),
         }
     }
 }
@@ -166,6 +228,18 @@ impl Metrics {
                 response_histogram: Created::now(),
                 response_native: Created::now(),
             },
+            shift_workers: GaugeVec::new(
+                Opts::new(
+                    "tour_shift_workers",
+                    "Workers of the shift on duty; a shift's series goes when it ends.",
+                ),
+                &["shift"],
+            )?,
+            shift_starts: CounterVec::new(
+                Opts::new("tour_shift_starts_total", "Shifts started, by shift."),
+                &["shift"],
+            )?,
+            shift_starts_created: CreatedByLabels::default(),
             http_requests: CounterVec::new(
                 Opts::new(
                     "http_requests_total",
@@ -188,9 +262,18 @@ impl Metrics {
         r.register(Box::new(metrics.response.clone()))?;
         r.register(Box::new(metrics.response_histogram.clone()))?;
         r.register(Box::new(metrics.response_native.clone()))?;
+        r.register(Box::new(metrics.shift_workers.clone()))?;
+        r.register(Box::new(metrics.shift_starts.clone()))?;
         r.register(Box::new(metrics.http_requests.clone()))?;
         r.register(Box::new(metrics.http_request_duration.clone()))?;
         r.register(Box::new(ProcessMetrics::for_self()))?;
+        let first = SHIFTS[0];
+        metrics.shift_starts_created.born_now(&[first.name]);
+        metrics.shift_starts.with_label_values(&[first.name]).inc();
+        metrics
+            .shift_workers
+            .with_label_values(&[first.name])
+            .set(first.workers);
         Ok(metrics)
     }
 
@@ -215,6 +298,12 @@ impl Metrics {
             ]
             .into_iter()
             .map(|(family, created)| (family, created.seconds()))
+            .collect(),
+            created_series: [(
+                "tour_shift_starts_total".to_owned(),
+                self.shift_starts_created.seconds(),
+            )]
+            .into_iter()
             .collect(),
             exemplars: [
                 (name_of(&self.clicks), &exemplars.clicks),

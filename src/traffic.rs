@@ -12,6 +12,8 @@
 //! - Incidents: a heat spike [`FIRST_HEAT_SPIKE`] after the start and a burst of slow uploads
 //!   [`FIRST_SLOW_UPLOADS`] after it, then one every three to five minutes, taking turns. While a
 //!   spike cools (a minute, a dozen scrapes) the crowd leaves the gauge alone, so nothing cuts it short.
+//! - The staleness lesson's clock: every [`SHIFT_LENGTH`] the shift on duty ends (`POST /shift/end`),
+//!   so one `tour_shift_workers` series stops and the other comes.
 //!
 //! Set `TOUR_TRAFFIC_SEED` to a number to make the crowd's choices repeat from run to run (the tests
 //! do); without it they differ every time. Requests in flight are bounded, and stopping cancels every
@@ -48,6 +50,9 @@ pub const FIRST_SLOW_UPLOADS: Duration = Duration::from_secs(30);
 pub const SPIKE_COOLS_OVER: Duration = Duration::from_secs(60);
 /// The temperature a heat spike cools back to.
 pub const CALM_TEMPERATURE: f64 = 21.0;
+/// How long a shift of the staleness lesson lasts under `--traffic`: long enough to read the page
+/// between two handovers, well under the five-minute lookback the lesson contrasts with.
+pub const SHIFT_LENGTH: Duration = Duration::from_secs(120);
 /// The environment variable that seeds the crowd, for runs that must repeat.
 pub const SEED_VARIABLE: &str = "TOUR_TRAFFIC_SEED";
 const SPIKE_STEPS: u32 = 12;
@@ -187,6 +192,7 @@ async fn run<E: Endpoint + 'static>(app: Arc<E>, mut stopped: oneshot::Receiver<
     let started = Instant::now();
     let mut next_visit = started;
     let mut next_response = started;
+    let mut next_handover = started + SHIFT_LENGTH;
     let mut responses = 0;
     let mut incidents = vec![
         (started + FIRST_HEAT_SPIKE, Incident::HeatSpike),
@@ -196,7 +202,11 @@ async fn run<E: Endpoint + 'static>(app: Arc<E>, mut stopped: oneshot::Receiver<
     let mut gauge_busy_until = started;
     let mut in_flight = JoinSet::new();
     loop {
-        let next = incidents[0].0.min(next_visit).min(next_response);
+        let next = incidents[0]
+            .0
+            .min(next_visit)
+            .min(next_response)
+            .min(next_handover);
         tokio::select! {
             _ = &mut stopped => break,
             () = sleep_until(next) => {}
@@ -209,6 +219,10 @@ async fn run<E: Endpoint + 'static>(app: Arc<E>, mut stopped: oneshot::Receiver<
             let seconds = evenly_drawn_response(responses);
             visits.push(Visit::to(format!("/summary?value={seconds:.6}")));
             next_response += Duration::from_secs_f64(1.0 / RESPONSES_PER_SECOND);
+        }
+        if now >= next_handover {
+            visits.push(Visit::to("/shift/end"));
+            next_handover += SHIFT_LENGTH;
         }
         if now >= incidents[0].0 {
             let (_, kind) = incidents.remove(0);

@@ -59,6 +59,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "A labelled counter: requests per second, per route, across every instance. A label, here "
                     code { "route" } ", splits one metric into a series per value, and " code { "by (route)" }
                     " adds up the series that share one: the " a href="/tour/labels" { "labels lesson" } " explains them." }))
+                p #first-increment-link { "A labelled counter's series is often born at 1 with its first increment, which "
+                    code { "increase()" } " then misses: " a href="/tour/staleness#first-increment" { "the lost first increment" } "." }
             }))
         },
     )

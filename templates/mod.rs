@@ -11,6 +11,7 @@
 //! - [`versus`]: the same observations in a histogram and a summary.
 //! - [`anatomy`]: every line of `/metrics`, annotated.
 //! - [`labels`]: labels and cardinality, with `http_requests_total`'s live series.
+//! - [`staleness`]: a series that stops, a target that dies, and the lost first increment.
 //! - [`quiz`]: the self-check quiz, as a page and as plain text.
 //! - [`native_histogram`]: exponential buckets nobody chose, decoded from our own protobuf.
 //! - [`exemplars`]: the request behind each bucket, by trace id.
@@ -27,6 +28,7 @@ pub mod labels;
 pub mod native_histogram;
 pub mod promql;
 pub mod quiz;
+pub mod staleness;
 pub mod summary;
 pub mod versus;
 
@@ -79,6 +81,7 @@ pub fn frame(title: &str, body: Markup) -> Markup {
                         a href="/tour/anatomy" { "Anatomy of /metrics" }
                         a href="/tour/labels" { "Labels" }
                         a href="/tour/promql" { "PromQL" }
+                        a href="/tour/staleness" { "Staleness" }
                         a href="/tour/quiz" { "Quiz" }
                         a href="/metrics" { "/metrics" }
                     }

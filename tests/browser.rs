@@ -228,8 +228,8 @@ async fn run_axe(browser: &Client, axe: &str) -> Vec<String> {
     serde_json::from_value(found).unwrap()
 }
 
-/// Uploads and response times, so the histogram, summary, versus and anatomy pages show full
-/// tables and charts, their widest.
+/// Uploads, response times and an ended shift, so the histogram, summary, versus, anatomy and
+/// staleness pages show full tables and charts, their widest.
 async fn give_every_page_something_to_show(server: &TestServer) {
     let uploads: Vec<_> = (0..4)
         .map(|_| tokio::spawn(http(server.address, "POST", "/file-upload", &[], b"")))
@@ -241,6 +241,9 @@ async fn give_every_page_something_to_show(server: &TestServer) {
         let observed = server.request("POST", "/summary", &[], b"").await;
         assert_eq!(observed.status, 200, "{}", observed.text());
     }
+    // A shift that ended, so the staleness page shows its last value and when it stopped.
+    let handover = server.request("POST", "/shift/end", &[], b"").await;
+    assert_eq!(handover.status, 200, "{}", handover.text());
 }
 
 /// What the screens test reads from a page, all in CSS pixels.

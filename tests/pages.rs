@@ -71,6 +71,7 @@ async fn every_form_posts_to_a_route_of_the_contract() {
         "/gauge/set",
         "/file-upload",
         "/summary",
+        "/shift/end",
     ];
     for &page in PAGES {
         let html = body(cli.get(page).send().await).await;

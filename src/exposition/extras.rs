@@ -4,8 +4,10 @@
 //! The crate's `MetricFamily` is a plain model of the 2019 protobuf: it has no field for any of
 //! these. Rather than fork it, each scrape gathers the families as usual and reads an [`Extras`]
 //! beside them, keyed by family name; the OpenMetrics and protobuf encoders both read the two
-//! together, so they can never disagree about an exemplar. Only the tour's unlabelled families
-//! have extras: their one series is the only one whose creation and latest update we know.
+//! together, so they can never disagree about an exemplar. Mostly the tour's unlabelled families
+//! have extras: their one series is the only one whose creation and latest update we know; a
+//! labelled counter that records when each of its series was born ([`CreatedByLabels`]) has
+//! `_created` too.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -32,6 +34,9 @@ pub struct Exemplar {
 pub struct Extras {
     /// When each family's series was created, in seconds since the Unix epoch: `_created`.
     pub created: HashMap<String, f64>,
+    /// When each series of a labelled family was born, by family name, then by its label values
+    /// in the order of their names (as the crate sorts a series' labels).
+    pub created_series: HashMap<String, HashMap<Vec<String>, f64>>,
     /// The latest exemplar per slot: a counter has one slot, a histogram one per bucket in the
     /// order of its upper bounds, the last one for `+Inf`.
     pub exemplars: HashMap<String, Vec<Option<Exemplar>>>,
@@ -43,6 +48,20 @@ impl Extras {
     /// The creation time of `family`, if known.
     pub fn created(&self, family: &str) -> Option<f64> {
         self.created.get(family).copied()
+    }
+
+    /// The creation time of one series of `family`, the one with these `labels` (name, value),
+    /// sorted by name; an unlabelled series' is its family's.
+    pub fn created_of<'a>(
+        &self,
+        family: &str,
+        labels: impl ExactSizeIterator<Item = &'a str>,
+    ) -> Option<f64> {
+        if labels.len() == 0 {
+            return self.created(family);
+        }
+        let values: Vec<String> = labels.map(str::to_owned).collect();
+        self.created_series.get(family)?.get(&values).copied()
     }
 
     /// The latest exemplar in slot `slot` of `family`, if any.
@@ -82,6 +101,31 @@ impl Created {
     /// The creation time, in seconds since the Unix epoch.
     pub fn seconds(&self) -> f64 {
         f64::from_bits(self.0.load(Relaxed))
+    }
+}
+
+/// When each series of a labelled counter was born, by its label values: a series that appears
+/// with its first increment has a `_created` of that moment, which is what lets Prometheus 3's
+/// `created-timestamp-zero-ingestion` count the increment. Cloning shares it.
+#[derive(Debug, Clone, Default)]
+pub struct CreatedByLabels(Arc<Mutex<HashMap<Vec<String>, f64>>>);
+
+impl CreatedByLabels {
+    /// Records that the series with these label values is born now, unless it already was.
+    pub fn born_now(&self, values: &[&str]) {
+        let values = values.iter().map(|&v| v.to_owned()).collect();
+        self.all().entry(values).or_insert_with(unix_now);
+    }
+
+    /// Every series' creation time, by label values.
+    pub fn seconds(&self) -> HashMap<Vec<String>, f64> {
+        self.all().clone()
+    }
+
+    fn all(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<String>, f64>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

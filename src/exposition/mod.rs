@@ -269,10 +269,15 @@ pub fn push_series(
 
 /// True when a line named `name` belongs to `family`'s block of the exposition: the family's own
 /// name or one of its sample names; a counter's OpenMetrics family name (`tour_clicks` for
-/// `tour_clicks_total`) counts too. The tour's pages pick a family's lines with it.
+/// `tour_clicks_total`) counts too, and so does its `_created` sample. The tour's pages pick a
+/// family's lines with it.
 pub fn names_family(name: &str, family: &str) -> bool {
     let sample = name
         .strip_prefix(family)
         .is_some_and(|suffix| matches!(suffix, "" | "_bucket" | "_sum" | "_count"));
-    sample || family.strip_suffix("_total") == Some(name)
+    let counter = family.strip_suffix("_total").is_some_and(|base| {
+        name.strip_prefix(base)
+            .is_some_and(|suffix| matches!(suffix, "" | "_created"))
+    });
+    sample || counter
 }

@@ -104,8 +104,8 @@ fn write_family(out: &mut String, family: &MetricFamily, extras: &Extras) {
                 count(out, "_count", None, summary.sample_count(), None);
             }
         }
-        let created = extras.created(family.name());
-        if let (Some(created), true) = (created, metric.get_label().is_empty()) {
+        let labels = metric.get_label().iter().map(|pair| pair.value());
+        if let Some(created) = extras.created_of(family.name(), labels) {
             float(out, "_created", None, created);
         }
     }

@@ -9,9 +9,12 @@
 //!
 //! And the lessons that cut across types:
 //! - [`labels`]: one series per label combination, and why a label never comes from the request.
+//! - [`staleness`]: a series that stops, a target that dies, and the first increment `increase()`
+//!   cannot see; `POST /shift/end`.
 
 pub mod counter;
 pub mod gauge;
 pub mod histogram;
 pub mod labels;
+pub mod staleness;
 pub mod summary;

@@ -194,6 +194,16 @@ pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Respons
     ))
 }
 
+/// `GET /tour/staleness`: the shifts that come and go, and, with `--prometheus`, what it answers now.
+#[handler]
+pub async fn staleness(req: &Request, Data(state): Data<&AppState>) -> Response {
+    let lesson = crate::lessons::staleness::lesson(state).await;
+    html(templates::staleness::page(
+        &take_snapshot(state, req),
+        &lesson,
+    ))
+}
+
 /// `GET /static/tour.css`.
 #[handler]
 pub fn css() -> Response {

@@ -29,6 +29,7 @@ pub const PAGES: &[&str] = &[
     "/tour/anatomy",
     "/tour/labels",
     "/tour/promql",
+    "/tour/staleness",
     "/tour/quiz",
 ];
 
