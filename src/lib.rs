@@ -22,7 +22,11 @@
 //!   native buckets) and the [`exposition::process`] collector.
 //! - [`tour`]: the browser tour's pages, each built from a [`tour::snapshot`] and a view in
 //!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::quiz`] is the self-check
-//!   quiz, whose PromQL answers [`tour::query`] runs in the `--prometheus` server.
+//!   quiz.
+//! - [`promql`]: a learner's PromQL: [`promql::gate`] parses it (with `promql-parser`) and bounds
+//!   it to the tour's own series and a cost Prometheus can bear, [`promql::client`] runs it in the
+//!   `--prometheus` server within a cap on queries in flight, [`promql::compare`] says in one short
+//!   line how a result differs from the expected one.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
@@ -32,6 +36,7 @@ pub mod exposition;
 pub mod http;
 pub mod lessons;
 pub mod native_histogram;
+pub mod promql;
 pub mod server;
 pub mod state;
 pub mod summary;

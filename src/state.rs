@@ -15,8 +15,10 @@ use crate::{
     config::Config,
     exposition::extras::{Created, Exemplars, Extras},
     exposition::process::ProcessMetrics,
+    exposition::sample_names,
     lessons::histogram::KeptObservations,
     native_histogram::{NativeHistogram, NativeOpts},
+    promql::{client::PrometheusApi, gate::Gate},
     summary::{Summary, SummaryOpts},
     tour::history::History,
 };
@@ -48,6 +50,10 @@ pub struct AppState {
     /// Held while a demo route checks an update and applies it, so that no other update comes
     /// between the check (the value stays finite) and the change it allowed.
     pub updates: Arc<Mutex<()>>,
+    /// The gate every learner's query passes, knowing the tour's metric names.
+    pub gate: Arc<Gate>,
+    /// The Prometheus `--prometheus` names, with its cap on queries in flight.
+    pub prometheus: Option<PrometheusApi>,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -110,6 +116,8 @@ impl AppState {
     pub fn new(config: Config) -> Self {
         let metrics = Metrics::new(&config).expect("the tour's metric names and buckets are valid");
         AppState {
+            gate: Arc::new(Gate::new(metrics.sample_names())),
+            prometheus: config.prometheus.as_ref().map(PrometheusApi::new),
             config,
             metrics,
             history: History::default(),
@@ -192,6 +200,23 @@ impl Metrics {
         r.register(Box::new(metrics.http_request_duration.clone()))?;
         r.register(Box::new(ProcessMetrics::for_self()))?;
         Ok(metrics)
+    }
+
+    /// Every series name the registry exposes: each sample name in either text format, and each
+    /// family's own (a native histogram's series carries it). `gather()` leaves out a labelled
+    /// family until its first child, so the labelled ones are collected directly.
+    pub fn sample_names(&self) -> Vec<String> {
+        let mut families = self.registry.gather();
+        families.extend(self.http_requests.collect());
+        families.extend(self.http_request_duration.collect());
+        families
+            .iter()
+            .flat_map(|family| {
+                sample_names(family)
+                    .into_iter()
+                    .chain([family.name().to_owned()])
+            })
+            .collect()
     }
 
     /// What this scrape says beyond the gathered families: creation times, the latest exemplars,

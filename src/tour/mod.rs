@@ -4,10 +4,10 @@
 //! - [`snapshot`]: the plain numbers a view sees, read from one `gather()`.
 //! - [`history`]: the last two minutes of the counter, the gauge and the summary's quantiles,
 //!   sampled once a second by a task started beside the server.
-//! - [`quiz`]: the self-check quiz; [`query`] runs its PromQL answers in the `--prometheus` server.
+//! - [`quiz`]: the self-check quiz, whose PromQL answers [`crate::promql`] checks and runs in the
+//!   `--prometheus` server.
 
 pub mod history;
-pub mod query;
 pub mod quiz;
 pub mod snapshot;
 
