@@ -211,7 +211,47 @@ async fn the_probes_attacks_are_refused_and_prometheus_memory_stays_put() {
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         until_value(&prometheus, deadline, "tour_clicks_total", 0.0).await;
+        rewritten_queries_mean_what_they_meant(version, &tour, &prometheus).await;
         attacks_are_refused(version, &tour, &prometheus).await;
+    }
+}
+
+/// The gate sends its own spelling of a query (promql-parser's, with the matchers it puts in):
+/// Prometheus must read every lesson's query so spelled as it reads the original, and find the
+/// same series, since in this test every series is the tour's.
+async fn rewritten_queries_mean_what_they_meant(
+    version: Version,
+    tour: &TestServer,
+    prometheus: &Prometheus,
+) {
+    let time = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let ask = async |query: &str| {
+        let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        let answer = prometheus
+            .get(&format!("/api/v1/query?query={encoded}&time={time}"))
+            .await;
+        (answer["status"].clone(), answer["data"]["result"].clone())
+    };
+    for block in common::docs::blocks("promql") {
+        let checked = tour
+            .state
+            .gate
+            .check(&block.text, SystemTime::now())
+            .unwrap();
+        let original = ask(&block.text).await;
+        let rewritten = ask(checked.as_str()).await;
+        assert_eq!(
+            rewritten,
+            original,
+            "{}, {}: {} was sent as {}",
+            version.name(),
+            block.place,
+            block.text,
+            checked.as_str()
+        );
     }
 }
 
