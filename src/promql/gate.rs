@@ -436,9 +436,13 @@ fn thousands(n: u64) -> String {
 
 /// The parser's message, on one line, with where in the query it failed when that can be told.
 /// promql-parser 0.11.1 gives no position, so for a lexing error the position is found by lexing
-/// ever longer beginnings of the query until one fails with the same message.
+/// ever longer beginnings of the query until one fails with the same message; a grammar error
+/// (its message is "invalid promql query") gets none.
 fn locate(query: &str, why: &str) -> String {
     let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
+    if parser::lex::lexer(query).is_ok() {
+        return why;
+    }
     let failing_beginning = query
         .char_indices()
         .map(|(at, c)| at + c.len_utf8())
@@ -448,7 +452,7 @@ fn locate(query: &str, why: &str) -> String {
                 .is_some_and(|early| early.split_whitespace().collect::<Vec<_>>().join(" ") == why)
         });
     match failing_beginning {
-        Some(end) if end < query.len() => {
+        Some(end) => {
             let column = query[..end].chars().count();
             let near: String = query[..end]
                 .chars()
@@ -460,7 +464,7 @@ fn locate(query: &str, why: &str) -> String {
                 .collect();
             format!("{why}, at character {column} (after \"{near}\")")
         }
-        _ => why,
+        None => why,
     }
 }
 
@@ -676,6 +680,11 @@ mod tests {
         let (rule, why) = refused("rate(tour_clicks_total[5m]");
         assert_eq!(rule, "parse");
         assert!(why.contains("unclosed left parenthesis"), "{why}");
+        let (_, why) = refused("rate(tour_clicks_total[5m]))");
+        assert!(
+            why.contains("unexpected right parenthesis ')', at character 28"),
+            "{why}"
+        );
         let refusal = gate()
             .check("sum by (le)\n rate(x[5m])", SystemTime::now())
             .unwrap_err();
