@@ -107,6 +107,33 @@ fn the_lessons_queries_and_the_quizs_references_pass_the_gate() {
     assert!(checked >= 30, "only {checked} queries found");
 }
 
+#[tokio::test]
+async fn a_refused_query_is_a_400_even_without_prometheus_and_changes_no_score() {
+    let tour = TestServer::start(fast_config()).await;
+    for html in [false, true] {
+        let reply = answer_from(learner(1), tour.address, "prometheus_build_info", html).await;
+        assert_eq!(reply.status, 400, "{}", reply.text);
+        assert!(
+            reply
+                .text
+                .starts_with("refused by the gate's metrics rule: "),
+            "{}",
+            reply.text
+        );
+        assert!(reply.cookies.is_empty());
+    }
+    // A query the gate passes still needs a Prometheus to be judged.
+    let reply = answer_from(
+        learner(1),
+        tour.address,
+        "rate(tour_clicks_total[5m])",
+        false,
+    )
+    .await;
+    assert_eq!(reply.status, 503);
+    assert!(reply.text.contains("--prometheus"), "{}", reply.text);
+}
+
 /// One answer as a learner at `source` sends it: the status, `Retry-After`, `Set-Cookie` and text.
 struct Reply {
     status: u16,

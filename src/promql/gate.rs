@@ -660,6 +660,14 @@ mod tests {
     }
 
     #[test]
+    fn or_inside_braces_is_refused_and_or_between_selectors_passes() {
+        passes(r#"up{job="tour"} or up{job="tour-fleet"}"#);
+        let (rule, why) = refused(r#"up{job="tour" or job="tour-fleet"}"#);
+        assert_eq!(rule, "syntax");
+        assert!(why.contains("Prometheus does not parse"), "{why}");
+    }
+
+    #[test]
     fn experimental_functions_are_refused() {
         passes("sort(up)");
         for experimental in [
