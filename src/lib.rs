@@ -26,7 +26,8 @@
 //! - [`promql`]: a learner's PromQL: [`promql::gate`] parses it (with `promql-parser`) and bounds
 //!   it to the tour's own series and a cost Prometheus can bear, [`promql::client`] runs it in the
 //!   `--prometheus` server within a cap on queries in flight, [`promql::compare`] says in one short
-//!   line how a result differs from the expected one.
+//!   line how a result differs from the expected one, and [`promql::tree`] answers
+//!   `GET /promql` with the query's tree in plain text.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.
@@ -83,6 +84,7 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/tour/anatomy", only(Method::GET, tour::anatomy))
         .at("/tour/labels", only(Method::GET, tour::labels_page))
         .at("/tour/quiz", only(Method::GET, tour::quiz::page))
+        .at("/promql", only(Method::GET, promql::tree::plain))
         .at(
             "/quiz/:id",
             allow(

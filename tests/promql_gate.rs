@@ -134,6 +134,67 @@ async fn a_refused_query_is_a_400_even_without_prometheus_and_changes_no_score()
     assert!(reply.text.contains("--prometheus"), "{}", reply.text);
 }
 
+#[tokio::test]
+async fn get_promql_shows_the_tree_one_node_a_line_and_what_the_gate_says() {
+    let tour = TestServer::start(fast_config()).await;
+    let get = async |query: &str| {
+        let encoded: String = form_urlencoded::byte_serialize(query.as_bytes()).collect();
+        tour.request("GET", &format!("/promql?query={encoded}"), &[], b"")
+            .await
+    };
+    let reply = get("sum by (route) (rate(http_requests_total[5m]))").await;
+    assert_eq!(reply.status, 200);
+    let text = reply.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "sum by (route) (...): instant vector",
+            "  rate(...): instant vector",
+            "    http_requests_total[5m]: range vector",
+        ],
+        "{text}"
+    );
+    assert!(lines[3].starts_with("the gate passes it"), "{text}");
+
+    let reply = get("scalar(prometheus_build_info)").await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply
+            .text()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("refused by the gate's metrics rule: "),
+        "{}",
+        reply.text()
+    );
+
+    for (target, status) in [
+        ("/promql?query=rate(up%5B5m%5D", 400),
+        ("/promql", 400),
+        ("/promql?query=up&query=up", 400),
+    ] {
+        let reply = tour.request("GET", target, &[], b"").await;
+        assert_eq!(reply.status, status, "{target}: {}", reply.text());
+        assert_eq!(reply.text().lines().count(), 1, "{}", reply.text());
+    }
+    let parse = tour
+        .request("GET", "/promql?query=rate(up%5B5m%5D", &[], b"")
+        .await;
+    assert!(
+        parse.text().starts_with("the query does not parse: "),
+        "{}",
+        parse.text()
+    );
+    assert_eq!(
+        tour.request("POST", "/promql?query=up", &[], b"")
+            .await
+            .status,
+        405
+    );
+}
+
 /// One answer as a learner at `source` sends it: the status, `Retry-After`, `Set-Cookie` and text.
 struct Reply {
     status: u16,

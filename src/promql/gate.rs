@@ -136,7 +136,7 @@ impl Gate {
                 ),
             );
         }
-        let mut tree = parser::parse(query).map_err(|why| Refusal::Parse(locate(query, &why)))?;
+        let mut tree = parse(query)?;
         let mut walk = Walk {
             gate: self,
             at,
@@ -158,6 +158,11 @@ impl Gate {
             query: tree.to_string(),
         })
     }
+}
+
+/// The tree promql-parser reads in `query`, or its message, with where when it can be told.
+pub fn parse(query: &str) -> Result<Expr, Refusal> {
+    parser::parse(query).map_err(|why| Refusal::Parse(locate(query, &why)))
 }
 
 /// `name=~"pattern"`, built by the parser itself so that it is exactly what the query syntax makes.

@@ -11,8 +11,12 @@
 //! 3. [`compare`]: the quiz compares the result with its reference's, and says what differs in a
 //!    line short enough for a cookie and a screen, quoting nothing the learner's query selected.
 //!
+//! [`tree`] answers `GET /promql?query=Q`: the query as promql-parser reads it, one node a line,
+//! and whether the gate would send it.
+//!
 //! The tour never evaluates PromQL itself: a real Prometheus computes every value.
 
 pub mod client;
 pub mod compare;
 pub mod gate;
+pub mod tree;
