@@ -306,7 +306,8 @@ async fn the_probes_attacks_are_refused_and_prometheus_memory_stays_put() {
 
 /// The gate sends its own spelling of a query (promql-parser's, with the matchers it puts in):
 /// Prometheus must read every lesson's query so spelled as it reads the original, and find the
-/// same series, since in this test every series is the tour's.
+/// same series, since in this test every series is the tour's. And each node of its tree returns
+/// what `/promql` says it does.
 async fn rewritten_queries_mean_what_they_meant(
     version: Version,
     tour: &TestServer,
@@ -324,6 +325,28 @@ async fn rewritten_queries_mean_what_they_meant(
         (answer["status"].clone(), answer["data"]["result"].clone())
     };
     for block in common::docs::blocks("promql") {
+        // What /promql says each node returns is what Prometheus says it returns.
+        let tree = metrics_tour::promql::gate::parse(&block.text).unwrap();
+        for node in metrics_tour::promql::tree::nodes(&tree) {
+            let checked = tour
+                .state
+                .gate
+                .check(&node.to_string(), SystemTime::now())
+                .unwrap();
+            let encoded: String =
+                form_urlencoded::byte_serialize(checked.as_str().as_bytes()).collect();
+            let answer = prometheus
+                .get(&format!("/api/v1/query?query={encoded}&time={time}"))
+                .await;
+            assert_eq!(
+                answer["data"]["resultType"].as_str(),
+                Some(node.value_type().to_string().as_str()),
+                "{}, {}: {node} in {}: {answer}",
+                version.name(),
+                block.place,
+                block.text
+            );
+        }
         let checked = tour
             .state
             .gate

@@ -58,6 +58,15 @@ pub fn lines(tree: &Expr) -> String {
     text
 }
 
+/// Every node of the tree, the root first, each before its children.
+pub fn nodes(tree: &Expr) -> Vec<&Expr> {
+    let mut all = vec![tree];
+    for child in node(tree).1 {
+        all.extend(nodes(child));
+    }
+    all
+}
+
 fn push(text: &mut String, expr: &Expr, depth: usize) {
     let (node, children) = node(expr);
     text.push_str(&"  ".repeat(depth));
