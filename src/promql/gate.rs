@@ -26,7 +26,7 @@ use promql_parser::{
 
 /// The longest query passed: the lessons' longest is under 200 bytes.
 pub const MAX_QUERY_BYTES: usize = 4096;
-/// The deepest nesting passed, counting every node of the tree (the lessons' deepest is 6).
+/// The deepest nesting passed, counting every node of the tree (the lessons' deepest is 5).
 pub const MAX_DEPTH: usize = 12;
 /// The longest range or subquery range: Prometheus loads every sample of a range for every series.
 pub const MAX_RANGE: Duration = Duration::from_secs(3600);
@@ -190,7 +190,7 @@ impl Walk<'_> {
         if depth > MAX_DEPTH {
             return refuse(
                 "depth",
-                format!("the query nests deeper than {MAX_DEPTH} levels, the most the gate passes (the lessons' deepest is 6)"),
+                format!("the query nests deeper than {MAX_DEPTH} levels, the most the gate passes (the lessons' deepest is 5)"),
             );
         }
         let inner = depth + 1;
