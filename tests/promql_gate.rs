@@ -113,6 +113,18 @@ fn the_lessons_queries_and_the_quizs_references_pass_the_gate() {
         checked += 1;
     }
     assert!(checked >= 30, "only {checked} queries found");
+    // Every series docs/rules.yml records is one of the tour's.
+    let rules = std::fs::read_to_string(common::docs::doc("rules.yml")).unwrap();
+    for record in rules
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- record: "))
+    {
+        let query = format!("{record}{{job=\"tour\"}}");
+        assert!(
+            state.gate.check(&query, SystemTime::now()).is_ok(),
+            "{record}"
+        );
+    }
     assert_eq!(
         deepest, 5,
         "the gate's MAX_DEPTH says how deep the lessons' deepest query is"
