@@ -24,7 +24,7 @@
 //! On shutdown, connections with no request in flight (idle, or still sending a head) close at
 //! once; requests in flight get a grace period, which a second signal cuts short.
 
-mod admission;
+pub(crate) mod admission;
 mod body;
 mod connection;
 mod refusal;

@@ -16,8 +16,10 @@ use crate::{
     config::Config,
     exposition::extras::{unix_now, Created, CreatedByLabels, Exemplars, Extras},
     exposition::process::ProcessMetrics,
+    exposition::sample_names,
     lessons::histogram::KeptObservations,
     native_histogram::{NativeHistogram, NativeOpts},
+    promql::{client::PrometheusApi, gate::Gate},
     summary::{Summary, SummaryOpts},
     tour::history::History,
 };
@@ -90,6 +92,10 @@ pub struct AppState {
     pub updates: Arc<Mutex<()>>,
     /// The staleness lesson's shifts; the first is on duty from the start.
     pub roster: Arc<Mutex<Roster>>,
+    /// The gate every learner's query passes, knowing the tour's metric names.
+    pub gate: Arc<Gate>,
+    /// The Prometheus `--prometheus` names, with its cap on queries in flight.
+    pub prometheus: Option<PrometheusApi>,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -167,6 +173,8 @@ impl AppState {
     pub fn new(config: Config) -> Self {
         let metrics = Metrics::new(&config).expect("the tour's metric names and buckets are valid");
         AppState {
+            gate: Arc::new(Gate::new(metrics.sample_names())),
+            prometheus: config.prometheus.as_ref().map(PrometheusApi::new),
             config,
             metrics,
             history: History::default(),
@@ -275,6 +283,23 @@ impl Metrics {
             .with_label_values(&[first.name])
             .set(first.workers);
         Ok(metrics)
+    }
+
+    /// Every series name the registry exposes: each sample name in either text format, and each
+    /// family's own (a native histogram's series carries it). `gather()` leaves out a labelled
+    /// family until its first child, so the labelled ones are collected directly.
+    pub fn sample_names(&self) -> Vec<String> {
+        let mut families = self.registry.gather();
+        families.extend(self.http_requests.collect());
+        families.extend(self.http_request_duration.collect());
+        families
+            .iter()
+            .flat_map(|family| {
+                sample_names(family)
+                    .into_iter()
+                    .chain([family.name().to_owned()])
+            })
+            .collect()
     }
 
     /// What this scrape says beyond the gathered families: creation times, the latest exemplars,

@@ -12,8 +12,8 @@ use super::{
 };
 use crate::{
     lessons::staleness::{Asked, Lesson, QUERIES},
+    promql::client::Sample,
     state::SHIFTS,
-    tour::query::{labels, Sample},
 };
 
 /// The staleness lesson, on the tour's shifts and, with `--prometheus`, what it answers now.
@@ -185,4 +185,15 @@ mod tests {
             "12:34:56 UTC (37 s ago)"
         );
     }
+}
+
+/// A series' labels as PromQL writes them: `name{key="value", ...}`.
+fn labels(labels: &std::collections::BTreeMap<String, String>) -> String {
+    let name = labels.get("__name__").map_or("", String::as_str);
+    let pairs: Vec<String> = labels
+        .iter()
+        .filter(|(key, _)| *key != "__name__")
+        .map(|(key, value)| format!("{key}={value:?}"))
+        .collect();
+    format!("{name}{{{}}}", pairs.join(", "))
 }

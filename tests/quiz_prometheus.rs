@@ -108,10 +108,12 @@ async fn quiz_is_judged_in(tour: &common::TestServer, prometheus: &Prometheus) {
         );
         assert_eq!(verdict.lines().count(), 1, "{verdict}");
     }
+    // A query that does not parse never reaches Prometheus: the gate refuses it with the parser's
+    // message.
     let (status, verdict) = answer(tour, "query-clicks-rate", "rate(tour_clicks_total[5m]").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 400);
     assert!(
-        verdict.starts_with("not yet: Prometheus refused the query: "),
+        verdict.starts_with("the query does not parse: "),
         "{verdict}"
     );
 

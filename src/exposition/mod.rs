@@ -129,7 +129,7 @@ fn family_names(family: &MetricFamily) -> Vec<String> {
 }
 
 /// The names of a family's samples, in either format (`_created` is OpenMetrics').
-fn sample_names(family: &MetricFamily) -> Vec<String> {
+pub fn sample_names(family: &MetricFamily) -> Vec<String> {
     let name = family.name();
     let with = |suffixes: &[&str]| suffixes.iter().map(|s| format!("{name}{s}")).collect();
     match family.get_field_type() {

@@ -24,8 +24,8 @@ use poem::{handler, web::Data, Body, Request, Response};
 use crate::{
     exposition::{self, extras::unix_now},
     http::{bad_input::BadInput, params::Params, reply},
+    promql::client::{QueryError, QueryResult, Sample},
     state::{AppState, EndedShift, Roster, SHIFTS},
-    tour::query::{PrometheusApi, Sample},
 };
 
 /// The queries the page asks `--prometheus`, each with what it shows.
@@ -129,20 +129,21 @@ pub struct Asked {
     pub answers: Vec<Result<Vec<Sample>, String>>,
 }
 
-/// Reads the roster and, with `--prometheus`, asks it [`QUERIES`] at once.
-pub async fn lesson(state: &AppState) -> Lesson {
+/// Reads the roster and, with `--prometheus`, asks it [`QUERIES`], one at a time: each passes the
+/// gate and holds one of `client`'s places in the cap on queries in flight, as a learner's would.
+pub async fn lesson(state: &AppState, client: Option<std::net::IpAddr>) -> Lesson {
     let roster = state.roster().clone();
     let now = unix_now();
-    let prometheus = match &state.config.prometheus {
+    let prometheus = match &state.prometheus {
         None => None,
-        Some(url) => {
-            let api = PrometheusApi::new(url);
-            let ask = |query| ask(&api, query, now);
-            let (workers, last, increase) =
-                tokio::join!(ask(QUERIES[0].0), ask(QUERIES[1].0), ask(QUERIES[2].0));
+        Some(api) => {
+            let mut answers = Vec::with_capacity(QUERIES.len());
+            for (query, _) in QUERIES {
+                answers.push(ask(state, api, client, query, now).await);
+            }
             Some(Asked {
                 base: api.base().to_owned(),
-                answers: vec![workers, last, increase],
+                answers,
             })
         }
     };
@@ -154,9 +155,20 @@ pub async fn lesson(state: &AppState) -> Lesson {
 }
 
 /// One fixed query's series, or why there are none, in a sentence.
-async fn ask(api: &PrometheusApi, query: &str, now: f64) -> Result<Vec<Sample>, String> {
-    use crate::tour::query::{QueryError, QueryResult};
-    match api.query(query, now).await {
+async fn ask(
+    state: &AppState,
+    api: &crate::promql::client::PrometheusApi,
+    client: Option<std::net::IpAddr>,
+    query: &str,
+    now: f64,
+) -> Result<Vec<Sample>, String> {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(now);
+    let checked = state
+        .gate
+        .check(query, at)
+        .map_err(|refusal| refusal.to_string())?;
+    let reservation = api.reserve(client, 1).map_err(|busy| busy.message())?;
+    match reservation.query(&checked, now).await {
         Ok(QueryResult::Vector(samples)) => Ok(samples),
         Ok(_) => Err("Prometheus answered something other than a vector".to_owned()),
         Err(QueryError::Refused(message)) => Err(format!("Prometheus refused it: {message}")),

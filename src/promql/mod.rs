@@ -1,28 +1,41 @@
-//! A learner's PromQL query: parsed by the `promql-parser` crate (never by hand), explained as a
-//! tree ([`explain`]), and checked for the classic mistakes ([`lint`]). The tour never evaluates
-//! PromQL itself: every value shown comes from a real Prometheus.
+//! A learner's PromQL, from what they type to the line they read.
+//!
+//! A query a learner sends (a quiz answer, or one typed on `/tour/promql`) goes through, in order:
+//! 1. [`gate`]: `promql-parser` parses it (never a parser of ours), and the gate's rules bound what
+//!    it may ask of Prometheus (size, depth, ranges, subquery steps and points, samples, label
+//!    functions, `offset` and `@`) and rewrite every selector to read only the tour's series. A
+//!    query that does not parse, or breaks a rule, is refused with a one-line 400 naming the rule.
+//! 2. [`client`]: the checked query goes to the Prometheus `--prometheus` names, with its own
+//!    `timeout`, within a cap on queries in flight (a 503 with `Retry-After` past it), its answer
+//!    read up to a size limit.
+//! 3. [`compare`]: the quiz compares the result with its reference's, and says what differs in a
+//!    line short enough for a cookie and a screen, quoting nothing the learner's query selected.
+//!
+//! Beside that path, for the learner: [`explain`] takes the query apart as a tree of sentences,
+//! and [`lint`] warns of the classic mistakes its shape shows.
+//!
+//! The tour never evaluates PromQL itself: a real Prometheus computes every value.
 
+pub mod client;
+pub mod compare;
 pub mod explain;
+pub mod gate;
 pub mod lint;
 
 use promql_parser::parser::Expr;
 
-/// The longest query the tour reads: far more than any lesson's, far less than a denial of service.
-pub const MAX_QUERY_BYTES: usize = 2048;
-
-/// Parses `query`, or says in one line why it is not PromQL, in promql-parser's words.
+/// Parses `query` for the explanation, or says in one line why it is not PromQL: the gate's own
+/// reading, so the page and the gate never disagree on what a query is.
 pub fn parse(query: &str) -> Result<Expr, String> {
-    if query.len() > MAX_QUERY_BYTES {
+    if query.len() > gate::MAX_QUERY_BYTES {
         return Err(format!(
-            "the query is {} bytes; the tour reads at most {MAX_QUERY_BYTES}",
-            query.len()
+            "the query is {} bytes; the tour reads at most {}",
+            query.len(),
+            gate::MAX_QUERY_BYTES
         ));
     }
     if query.trim().is_empty() {
         return Err("the query is empty: type a PromQL expression, such as up".into());
     }
-    promql_parser::parser::parse(query).map_err(|message| {
-        let message = message.replace(['\n', '\r'], " ");
-        format!("not PromQL: {message} (promql-parser 0.11 does not say where)")
-    })
+    gate::parse(query).map_err(|refusal| refusal.to_string())
 }

@@ -178,8 +178,9 @@ impl Drop for Admitted {
 }
 
 /// The client an address belongs to: itself for IPv4, its /64 network for IPv6 (one machine's
-/// share, since a single host may hold a whole /64).
-fn client_of(address: IpAddr) -> IpAddr {
+/// share, since a single host may hold a whole /64). The PromQL client caps queries per client
+/// the same way.
+pub(crate) fn client_of(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),

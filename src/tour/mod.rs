@@ -5,11 +5,11 @@
 //! - [`history`]: the last two minutes of the counter, the gauge and the summary's quantiles,
 //!   sampled once a second by a task started beside the server.
 //! - [`promql`]: one query explained as a tree, with its warnings, as a page and as plain text.
-//! - [`quiz`]: the self-check quiz; [`query`] runs its PromQL answers in the `--prometheus` server.
+//! - [`quiz`]: the self-check quiz, whose PromQL answers [`crate::promql`] checks and runs in the
+//!   `--prometheus` server.
 
 pub mod history;
 pub mod promql;
-pub mod query;
 pub mod quiz;
 pub mod snapshot;
 
@@ -197,7 +197,11 @@ pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Respons
 /// `GET /tour/staleness`: the shifts that come and go, and, with `--prometheus`, what it answers now.
 #[handler]
 pub async fn staleness(req: &Request, Data(state): Data<&AppState>) -> Response {
-    let lesson = crate::lessons::staleness::lesson(state).await;
+    let client = req
+        .remote_addr()
+        .as_socket_addr()
+        .map(|address| crate::server::admission::client_of(address.ip()));
+    let lesson = crate::lessons::staleness::lesson(state, client).await;
     html(templates::staleness::page(
         &take_snapshot(state, req),
         &lesson,

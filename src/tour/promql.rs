@@ -1,10 +1,23 @@
-//! `GET /tour/promql` and `GET /promql`: one query explained as a tree, with its warnings, as a page
-//! (a form that works with JavaScript off) and as plain text for curl.
+//! `GET /tour/promql` and `GET /promql`: one query explained as a tree, with its warnings and what
+//! the gate says of it, as a page (a form that works with JavaScript off) and as plain text for
+//! curl. With `--prometheus`, each node's value now and the whole query's last five minutes, as a
+//! chart: the classroom's graph where Prometheus has no UI of its own (Debian's Prometheus 3).
 //!
 //! The handlers only parse and read: the tree and the lints come from [`crate::promql`], the
-//! metric kinds from the tour's own registry, so a lint about a gauge knows which names are gauges.
+//! metric kinds from the tour's own registry; every query sent passes the gate and the cap on
+//! queries in flight, as a quiz answer does.
 
-use poem::{handler, http::StatusCode, web::Data, Body, Request, Response};
+use std::{
+    net::IpAddr,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use poem::{
+    handler,
+    http::{header, HeaderValue, StatusCode},
+    web::Data,
+    Body, Request, Response,
+};
 
 use crate::{
     http::{
@@ -14,27 +27,69 @@ use crate::{
     },
     promql::{
         self,
-        explain::{explain, Node},
+        client::{Busy, QueryError, QueryResult, Series},
+        compare::cut,
+        explain::{explain, Node, Returns},
         lint::{lint, Kinds, Lint, ScrapeInterval},
     },
+    server::admission::client_of,
     state::AppState,
     templates,
 };
 
-/// What a page or a reply shows of one query: its tree and its warnings, or why it was not read.
+/// How far back the chart looks.
+pub const CHART_WINDOW: Duration = Duration::from_secs(300);
+/// The chart's step: 150 points over the window.
+pub const CHART_STEP: Duration = Duration::from_secs(2);
+/// The longest line a node's value is shown in.
+const VALUE_CHARS: usize = 100;
+
+/// The query the page explains before a learner types one: a mistake, so its warning shows too.
+pub const EXAMPLE: &str =
+    "histogram_quantile(0.9, sum(rate(file_upload_duration_seconds_bucket{job=\"tour\"}[5m])))";
+
+/// What a page or a reply shows of one query: its tree, warnings and the gate's verdict, or why
+/// it was not read; and with `--prometheus`, what Prometheus answers.
 pub struct Explained {
     pub query: String,
-    pub reading: Result<(Vec<Node>, Vec<Lint>), String>,
+    pub reading: Result<Reading, String>,
 }
 
-/// Reads `query` and explains it against the tour's own metric kinds.
+/// A query that parsed.
+pub struct Reading {
+    pub nodes: Vec<Node>,
+    pub lints: Vec<Lint>,
+    /// `Ok` when the gate would send it; else its refusal, naming the rule.
+    pub gate: Result<(), String>,
+    /// `None` without `--prometheus`.
+    pub live: Option<Live>,
+}
+
+/// What Prometheus answered, now and over the chart's window.
+pub struct Live {
+    /// Where the answers came from.
+    pub base: String,
+    /// Each node's value now, in one line, in the order of [`Reading::nodes`]; `None` for a node
+    /// not asked (a number, a string, a range vector).
+    pub values: Vec<Option<String>>,
+    /// The whole query over the last [`CHART_WINDOW`], or why not.
+    pub chart: Result<Vec<Series>, String>,
+    /// The chart's end, Unix seconds.
+    pub now: f64,
+}
+
+/// Reads `query`, explains it against the tour's own metric kinds, and says what the gate says.
 pub fn explained(state: &AppState, query: &str) -> Explained {
     let kinds = Kinds::of(&state.metrics.registry.gather());
-    let reading = promql::parse(query).map(|expr| {
-        (
-            explain(&expr),
-            lint(&expr, &kinds, ScrapeInterval::default()),
-        )
+    let reading = promql::parse(query).map(|expr| Reading {
+        nodes: explain(&expr),
+        lints: lint(&expr, &kinds, ScrapeInterval::default()),
+        gate: state
+            .gate
+            .check(query, SystemTime::now())
+            .map(drop)
+            .map_err(|refusal| refusal.to_string()),
+        live: None,
     });
     Explained {
         query: query.to_owned(),
@@ -42,29 +97,138 @@ pub fn explained(state: &AppState, query: &str) -> Explained {
     }
 }
 
+/// [`explained`], then, with `--prometheus` and a query the gate passes, each node's value and
+/// the chart, asked one at a time within one of `client`'s places in the cap; a 503 with
+/// `Retry-After` when the cap is full.
+async fn explained_live(
+    state: &AppState,
+    query: &str,
+    client: Option<IpAddr>,
+) -> Result<Explained, Response> {
+    let mut explained = explained(state, query);
+    let (Some(api), Ok(reading)) = (&state.prometheus, &mut explained.reading) else {
+        return Ok(explained);
+    };
+    if reading.gate.is_err() {
+        return Ok(explained);
+    }
+    let reservation = api.reserve(client, 1).map_err(busy)?;
+    let now = SystemTime::now();
+    let now_seconds = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let mut values = Vec::with_capacity(reading.nodes.len());
+    for node in &reading.nodes {
+        let asked = matches!(node.returns, Returns::InstantVector | Returns::Scalar)
+            && node.promql.parse::<f64>().is_err();
+        values.push(if asked {
+            Some(match state.gate.check(&node.promql, now) {
+                Ok(checked) => value_line(reservation.query(&checked, now_seconds).await),
+                Err(refusal) => refusal.to_string(),
+            })
+        } else {
+            None
+        });
+    }
+    let chart = match (reading.nodes.first(), state.gate.check(query, now)) {
+        (Some(top), Ok(checked))
+            if matches!(top.returns, Returns::InstantVector | Returns::Scalar) =>
+        {
+            reservation
+                .query_range(
+                    &checked,
+                    now_seconds - CHART_WINDOW.as_secs_f64(),
+                    now_seconds,
+                    CHART_STEP.as_secs_f64(),
+                )
+                .await
+                .map_err(|error| error_line(&error))
+        }
+        (Some(top), _) => Err(format!(
+            "a {} cannot be drawn over time; its function's value can",
+            top.returns.words()
+        )),
+        (None, _) => Err("nothing to draw".into()),
+    };
+    reading.live = Some(Live {
+        base: api.base().to_owned(),
+        values,
+        chart,
+        now: now_seconds,
+    });
+    Ok(explained)
+}
+
+/// An instant query's answer in one short line: how many series, and their first values.
+fn value_line(answer: Result<QueryResult, QueryError>) -> String {
+    let line = match answer {
+        Ok(QueryResult::Scalar(value)) => crate::exposition::float(value),
+        Ok(QueryResult::Vector(samples)) if samples.is_empty() => "no series".to_owned(),
+        Ok(QueryResult::Vector(samples)) => {
+            let values: Vec<String> = samples
+                .iter()
+                .take(5)
+                .map(|sample| templates::rounded(sample.value))
+                .collect();
+            let more = if samples.len() > 5 { ", …" } else { "" };
+            format!("{} series: {}{more}", samples.len(), values.join(", "))
+        }
+        Ok(QueryResult::Other(kind)) => format!("a {kind}"),
+        Err(error) => error_line(&error),
+    };
+    cut(&line, VALUE_CHARS)
+}
+
+fn error_line(error: &QueryError) -> String {
+    match error {
+        QueryError::Refused(message) => {
+            cut(&format!("Prometheus refused it: {message}"), VALUE_CHARS)
+        }
+        QueryError::Unavailable(why) => cut(
+            &format!("Prometheus could not be asked: {why}"),
+            VALUE_CHARS,
+        ),
+        QueryError::TimedOut => "Prometheus did not answer in time".to_owned(),
+        QueryError::TooLarge => "Prometheus' answer was too large to show".to_owned(),
+    }
+}
+
+fn busy(busy: Busy) -> Response {
+    let mut response = plain_text(StatusCode::SERVICE_UNAVAILABLE, busy.message());
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(Busy::RETRY_AFTER.as_secs()),
+    );
+    response
+}
+
 async fn query_of(req: &Request, body: Body) -> Result<Option<String>, BadInput> {
     let params = Params::read(req, body).await?;
     Ok(params.text("query").map(str::to_owned))
 }
 
-/// The query the page explains before a learner types one: a mistake, so its warning shows too.
-pub const EXAMPLE: &str =
-    "histogram_quantile(0.9, sum(rate(file_upload_duration_seconds_bucket{job=\"tour\"}[5m])))";
+fn client(req: &Request) -> Option<IpAddr> {
+    req.remote_addr()
+        .as_socket_addr()
+        .map(|address| client_of(address.ip()))
+}
 
 /// `GET /tour/promql?query=Q`: the page, with a form to type a query ([`EXAMPLE`] without one).
 #[handler]
 pub async fn page(req: &Request, body: Body, Data(state): Data<&AppState>) -> Response {
-    match query_of(req, body).await {
-        Ok(query) => {
-            let explained = explained(state, query.as_deref().unwrap_or(EXAMPLE));
-            super::html(templates::promql::page(&explained))
-        }
-        Err(bad) => poem::IntoResponse::into_response(bad),
+    let query = match query_of(req, body).await {
+        Ok(query) => query.unwrap_or_else(|| EXAMPLE.to_owned()),
+        Err(bad) => return poem::IntoResponse::into_response(bad),
+    };
+    match explained_live(state, &query, client(req)).await {
+        Ok(explained) => super::html(templates::promql::page(&explained)),
+        Err(busy) => busy,
     }
 }
 
-/// `GET /promql?query=Q`: the tree in plain text, one node a line indented two spaces per depth,
-/// then each warning on a line starting `warning: `.
+/// `GET /promql?query=Q`: the tree in plain text, one node a line indented two spaces per depth
+/// (with its value, with `--prometheus`), then each warning on a line starting `warning: `, then
+/// what the gate says.
 #[handler]
 pub async fn plain(req: &Request, body: Body, Data(state): Data<&AppState>) -> Response {
     let query = match query_of(req, body).await {
@@ -72,35 +236,49 @@ pub async fn plain(req: &Request, body: Body, Data(state): Data<&AppState>) -> R
         Ok(None) => {
             return plain_text(
                 StatusCode::BAD_REQUEST,
-                "give a query: GET /promql?query=rate(tour_clicks_total[1m]) (URL-encoded, as curl --data-urlencode does with -G)",
+                "query is missing; send one, for example curl -G http://localhost:5000/promql --data-urlencode 'query=rate(tour_clicks_total[5m])'",
             )
         }
         Err(bad) => return poem::IntoResponse::into_response(bad),
     };
-    match explained(state, &query).reading {
-        Ok((nodes, lints)) => reply::lines(text(&nodes, &lints)),
+    let explained = match explained_live(state, &query, client(req)).await {
+        Ok(explained) => explained,
+        Err(busy) => return busy,
+    };
+    match &explained.reading {
+        Ok(reading) => reply::lines(text(reading)),
         Err(why) => plain_text(StatusCode::BAD_REQUEST, format!("{why}: {}", shown(&query))),
     }
 }
 
-/// The plain-text form of a tree and its warnings.
-pub fn text(nodes: &[Node], lints: &[Lint]) -> String {
+/// The plain-text form of a reading.
+pub fn text(reading: &Reading) -> String {
     let mut out = String::new();
-    for node in nodes {
+    for (at, node) in reading.nodes.iter().enumerate() {
         out.push_str(&format!(
-            "{}{}  [{}] {}; labels: {}\n",
+            "{}{}  [{}] {}; labels: {}",
             "  ".repeat(node.depth),
             node.promql,
             node.returns.words(),
             node.does,
             node.labels
         ));
+        if let Some(Some(value)) = reading.live.as_ref().map(|live| &live.values[at]) {
+            out.push_str(&format!("; now: {value}"));
+        }
+        out.push('\n');
     }
-    for lint in lints {
+    for lint in &reading.lints {
         out.push_str(&format!(
             "warning: {} (see {})\n",
             lint.message, lint.lesson
         ));
+    }
+    match &reading.gate {
+        Ok(()) => out.push_str(
+            "the gate passes it: it reads only the tour's series, at a cost Prometheus bears\n",
+        ),
+        Err(refusal) => out.push_str(&format!("{refusal}\n")),
     }
     out
 }

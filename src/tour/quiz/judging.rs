@@ -1,11 +1,12 @@
 //! `POST /quiz/ID`: reading the answer, judging it by its kind, and saying why when it cannot be
-//! judged. A PromQL answer runs, with the reference, in the Prometheus `--prometheus` names.
+//! judged. A PromQL answer passes the gate in `crate::promql`, then runs, with the reference, in
+//! the Prometheus `--prometheus` names.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use poem::{
     handler,
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     web::{Data, Path},
     Body, Request, Response,
 };
@@ -16,8 +17,12 @@ use crate::{
         bad_input::{plain_text, BadInput},
         params::Params,
     },
+    promql::{
+        client::{self, Busy, QueryError, QueryResult},
+        compare::{compare, cut},
+    },
+    server::admission::client_of,
     state::AppState,
-    tour::query::{self, compare, PrometheusApi, QueryError},
 };
 
 /// `POST /quiz/ID` with `answer`: the verdict as plain text, or for a browser form a 303 back to
@@ -59,7 +64,7 @@ pub async fn judge(
             let number = parse_number(answer)?;
             judge(&crate::tour::take_snapshot(state, req), number)
         }
-        Answer::Query { reference } => match judge_query(state, answer, reference).await {
+        Answer::Query { reference } => match judge_query(state, req, answer, reference).await {
             Ok(verdict) => verdict,
             Err(unjudged) => return Ok(unjudged),
         },
@@ -107,36 +112,69 @@ fn shorten(text: &str) -> String {
     }
 }
 
-/// Runs the learner's query and the reference at the same instant and compares them; `Err` is the
-/// answer when there is no verdict to give (no Prometheus, or it failed).
-async fn judge_query(state: &AppState, answer: &str, reference: &str) -> Result<Verdict, Response> {
-    let Some(url) = &state.config.prometheus else {
+/// Passes the learner's query and the reference through the gate, runs both at the same instant
+/// and compares them; `Err` is the answer when there is no verdict to give: the gate refused the
+/// query (400), no Prometheus or too many queries in flight (503), or it failed.
+async fn judge_query(
+    state: &AppState,
+    req: &Request,
+    answer: &str,
+    reference: &str,
+) -> Result<Verdict, Response> {
+    let now = SystemTime::now();
+    let mine = state
+        .gate
+        .check(answer, now)
+        .map_err(|refusal| plain_text(StatusCode::BAD_REQUEST, cut(&refusal.to_string(), 240)))?;
+    let theirs = state.gate.check(reference, now).map_err(|refusal| {
+        plain_text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "the quiz's own answer {reference} was refused, a fault of the tour: {refusal}"
+            ),
+        )
+    })?;
+    let Some(api) = &state.prometheus else {
         return Err(plain_text(
             StatusCode::SERVICE_UNAVAILABLE,
             "this question is judged by a Prometheus: start the tour with --prometheus http://localhost:9090 (or TOUR_PROMETHEUS) naming one that scrapes it",
         ));
     };
-    let api = PrometheusApi::new(url);
-    let time = SystemTime::now()
+    let client = req
+        .remote_addr()
+        .as_socket_addr()
+        .map(|address| client_of(address.ip()));
+    let reservation = api.reserve(client, 2).map_err(|busy| {
+        let mut response = plain_text(StatusCode::SERVICE_UNAVAILABLE, busy.message());
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(Busy::RETRY_AFTER.as_secs()),
+        );
+        response
+    })?;
+    let time = now
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |since| since.as_secs_f64());
-    let (mine, theirs) = tokio::join!(api.query(answer, time), api.query(reference, time));
+    let (mine, theirs) = tokio::join!(
+        reservation.query(&mine, time),
+        reservation.query(&theirs, time)
+    );
     let unjudged = |error: QueryError| {
         let (status, why) = match error {
             QueryError::TimedOut => (
                 StatusCode::GATEWAY_TIMEOUT,
-                format!("did not answer within {} s", query::TIMEOUT.as_secs()),
+                format!("did not answer within {} s", client::TIMEOUT.as_secs()),
             ),
             QueryError::TooLarge => (
                 StatusCode::BAD_GATEWAY,
                 format!(
                     "answered more than {} KiB, more than the tour reads; select fewer series",
-                    query::MAX_ANSWER_BYTES / 1024
+                    client::MAX_ANSWER_BYTES / 1024
                 ),
             ),
             QueryError::Unavailable(why) | QueryError::Refused(why) => (
                 StatusCode::BAD_GATEWAY,
-                format!("could not be asked: {}", one_line(&why)),
+                format!("could not be asked: {}", cut(&why, 120)),
             ),
         };
         plain_text(
@@ -153,12 +191,12 @@ async fn judge_query(state: &AppState, answer: &str, reference: &str) -> Result<
         Err(QueryError::Refused(why)) => {
             return Ok(Verdict::NotYet(format!(
                 "Prometheus refused the query: {}",
-                one_line(&why)
+                cut(&why, 160)
             )))
         }
         Err(error) => return Err(unjudged(error)),
     };
-    if matches!(&theirs, query::QueryResult::Vector(series) if series.is_empty()) {
+    if matches!(&theirs, QueryResult::Vector(series) if series.is_empty()) {
         return Err(plain_text(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the answer was not judged: the Prometheus at {} has no data for this question yet; is it scraping the tour? try again after a few scrapes", api.base()),
@@ -168,13 +206,4 @@ async fn judge_query(state: &AppState, answer: &str, reference: &str) -> Result<
         Ok(()) => Verdict::Correct(format!("your query gives the same result as {reference}")),
         Err(difference) => Verdict::NotYet(format!("{difference}; one answer is {reference}")),
     })
-}
-
-/// `text` on one line, at most 200 characters.
-fn one_line(text: &str) -> String {
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
-        None => line,
-    }
 }
