@@ -49,8 +49,8 @@ pub fn page(view: &QuizView) -> Markup {
                     code { "--prometheus http://localhost:9090" } " (or " code { "TOUR_PROMETHEUS" } ") to have them judged." }
             }
             (section("From a terminal", html! {
-                p { "Each question is also at " code { "/quiz/ID" } " as plain text; answer it with a POST, your letter, number "
-                    "or query in place of " code { "LETTER" } ":" }
+                p { "Each question is also at " code { "/quiz/ID" } " as plain text, with the command that answers it; "
+                    "for a question with choices, your letter goes in place of " code { "LETTER" } ":" }
                 (command(&format!("curl -s {origin}/quiz/rate-range")))
                 (command(&format!("curl -s -X POST {origin}/quiz/rate-range -d answer=LETTER")))
                 (windows_note())
