@@ -36,8 +36,9 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             (section("Follow your own request", html! {
                 p { "Send a response time with a trace id of your own; the answer's " code { "traceparent" }
                     " header keeps the trace id and names the tour's part of it:" }
-                (command(&format!("curl -i -X POST -H 'traceparent: {EXAMPLE_TRACEPARENT}' '{origin}/summary?value=0.042'")))
-                p { "Find it on the line of the bucket " code { "le=\"0.05\"" } ":" }
+                (command(&format!("curl -i -X POST -H 'traceparent: {EXAMPLE_TRACEPARENT}' '{origin}/summary?value=7.5'")))
+                p { "Find it on the line of the bucket " code { "le=\"10.0\"" } ", which the traffic's responses never reach, "
+                    "so no one else's request replaces it:" }
                 (command(&format!("curl -s -H 'Accept: application/openmetrics-text' {origin}/metrics | grep 4bf92f3577b34da6a3ce929d0e0e4736")))
                 p { "A Prometheus started with " code { "--enable-feature=exemplar-storage" } " (see docs/classroom.md) keeps it; "
                     "its API finds it by the series:" }

@@ -45,13 +45,14 @@ pub fn page(view: &QuizView) -> Markup {
             p #quiz-score data-live { "Your score: " strong { (view.right) " of " (view.questions.len()) } " answered right. "
                 "It is kept in a cookie in your browser: the tour itself remembers nothing about you." }
             @if view.prometheus.is_none() {
-                p.note { "The PromQL questions need a Prometheus that scrapes this tour: start the tour with "
+                p.note { "The PromQL questions need a Prometheus that scrapes this tour as job " code { "tour" } ": start the tour with "
                     code { "--prometheus http://localhost:9090" } " (or " code { "TOUR_PROMETHEUS" } ") to have them judged." }
             }
             (section("From a terminal", html! {
-                p { "Each question is also at " code { "/quiz/ID" } " as plain text; answer it with a POST:" }
+                p { "Each question is also at " code { "/quiz/ID" } " as plain text, with the command that answers it; "
+                    "for a question with choices, your letter goes in place of " code { "LETTER" } ":" }
                 (command(&format!("curl -s {origin}/quiz/rate-range")))
-                (command(&format!("curl -s -X POST {origin}/quiz/rate-range -d answer=c")))
+                (command(&format!("curl -s -X POST {origin}/quiz/rate-range -d answer=LETTER")))
                 (windows_note())
             }))
             ol.quiz {

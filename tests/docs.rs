@@ -97,8 +97,11 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
             !out.trim().is_empty() && !out.contains("no such"),
             "every question, as plain text",
         )
-    } else if text.contains("quiz/rate-range -d") {
-        expect(out.contains("correct:"), "`correct:`")
+    } else if text.ends_with("quiz/rate-range") {
+        expect(
+            out.starts_with("rate-range ") && out.contains("answer=LETTER"),
+            "the question, its choices, and how to send a letter",
+        )
     } else if text.contains("quiz/clicks-predict -d") {
         expect(
             out.contains("correct:") || out.contains("not yet:"),
@@ -185,10 +188,10 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
             out.to_ascii_lowercase()
                 .contains(&format!("traceparent: 00-{trace}-"))
                 && out.lines().any(|line| {
-                    line.starts_with("tour_response_bucketed_seconds_bucket{le=\"0.05\"} ")
-                        && line.contains(&format!("# {{trace_id=\"{trace}\"}} 0.042 "))
+                    line.starts_with("tour_response_bucketed_seconds_bucket{le=\"10.0\"} ")
+                        && line.contains(&format!("# {{trace_id=\"{trace}\"}} 7.5 "))
                 }),
-            "your trace id in the answer's `traceparent`, then as the exemplar of `le=\"0.05\"`",
+            "your trace id in the answer's `traceparent`, then as the exemplar of `le=\"10.0\"`",
         )
     } else if text.contains("openmetrics-text") {
         expect(

@@ -271,3 +271,76 @@ async fn pythons_strict_parser_accepts_the_exemplars_and_created_samples() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_restarted_counter_has_no_exemplar_until_its_next_click() {
+    let (client, _) = common::client();
+    let click = |traceparent: &'static str| {
+        let client = &client;
+        async move {
+            let response = client
+                .post("/counter")
+                .header("traceparent", traceparent)
+                .send()
+                .await;
+            response.assert_status_is_ok();
+        }
+    };
+    let clicks_line = |text: String| {
+        text.lines()
+            .find(|line| line.starts_with("tour_clicks_total "))
+            .unwrap_or_else(|| panic!("no tour_clicks_total:\n{text}"))
+            .to_owned()
+    };
+    click(TRACEPARENT).await;
+    assert!(clicks_line(openmetrics_text(&client).await).contains(TRACE));
+
+    client
+        .post("/counter/restart")
+        .send()
+        .await
+        .assert_status_is_ok();
+    // A new process has counted nothing and seen no request: no exemplar to show.
+    assert_eq!(
+        clicks_line(openmetrics_text(&client).await),
+        "tour_clicks_total 0.0"
+    );
+
+    let after = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    click(after).await;
+    let line = clicks_line(openmetrics_text(&client).await);
+    assert!(
+        line.starts_with(
+            "tour_clicks_total 1.0 # {trace_id=\"0af7651916cd43dd8448eb211c80319c\"} 1.0 "
+        ) && !line.contains(TRACE),
+        "{line}"
+    );
+}
+
+/// The exemplar exercise in docs/exercises.md sends its value to the classroom's `--traffic` tour,
+/// whose steady stream of responses replaces a bucket's exemplar each time it lands there: the
+/// value must sit in a bucket that stream does not reach in a day's class.
+#[test]
+fn the_exercises_exemplar_lands_in_a_bucket_the_traffic_leaves_alone_for_a_day() {
+    let command = common::docs::blocks("sh")
+        .into_iter()
+        .filter(|block| block.place.starts_with("docs/exercises.md"))
+        .flat_map(|block| block.text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .find(|line| line.contains(TRACEPARENT) && line.contains("/summary?value="))
+        .expect("docs/exercises.md sends a response time with a traceparent");
+    let value: f64 = command
+        .split("/summary?value=")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no value in {command}"));
+    let bucket = |v: f64| prometheus::DEFAULT_BUCKETS.partition_point(|&le| le < v);
+    let a_day = (86_400.0 * metrics_tour::traffic::RESPONSES_PER_SECOND) as u64;
+    let reached = (1..=a_day)
+        .map(metrics_tour::traffic::evenly_drawn_response)
+        .find(|&response| bucket(response) == bucket(value));
+    assert_eq!(
+        reached, None,
+        "the traffic lands in the bucket of {value} and replaces its exemplar"
+    );
+}

@@ -31,6 +31,10 @@ const KEY: &[(&str, &str, &str)] = &[
     ("histogram-inf", "b", "a"),
     ("summary-aggregate", "b", "a"),
     ("average-quantiles", "c", "a"),
+    ("native-quantile", "b", "a"),
+    ("exemplar-line", "b", "a"),
+    ("openmetrics-extras", "c", "a"),
+    ("created", "b", "a"),
     ("label-user-id", "c", "a"),
     ("route-pattern", "b", "a"),
 ];
@@ -536,6 +540,24 @@ async fn a_live_value_read_in_the_last_seconds_still_counts_when_others_change_i
             verdict.text
         );
     }
+    // Right for what it read then, saying so; never "correct" beside another number alone.
+    let verdict = answer(&cli, "clicks-predict", "3", false, "").await;
+    assert!(
+        verdict
+            .text
+            .starts_with("correct: tour_clicks_total read 3 1 s ago")
+            && verdict.text.contains("it reads 4 now"),
+        "{}",
+        verdict.text
+    );
+    let verdict = answer(&cli, "clicks-predict", "4", false, "").await;
+    assert!(
+        verdict
+            .text
+            .starts_with("correct: tour_clicks_total reads 4:"),
+        "{}",
+        verdict.text
+    );
     // Twenty seconds on, 3 is history: only what the counter reads now is right.
     tokio::time::advance(Duration::from_secs(20)).await;
     sample();
@@ -547,4 +569,226 @@ async fn a_live_value_read_in_the_last_seconds_still_counts_when_others_change_i
         "{}",
         verdict.text
     );
+}
+
+#[tokio::test]
+async fn every_choice_is_judged_right_for_its_key_and_not_yet_for_each_other_letter() {
+    let (cli, _) = quiz_client(fast_config());
+    let mut judged = 0;
+    for question in QUESTIONS {
+        let Answer::Choice { choices, right, .. } = &question.answer else {
+            continue;
+        };
+        let key = KEY.iter().find(|(id, _, _)| *id == question.id);
+        assert_eq!(
+            key.map(|(_, letter, _)| *letter),
+            Some(*right),
+            "{}: the bank's key and the test's differ",
+            question.id
+        );
+        for (letter, _) in choices.iter() {
+            let verdict = answer(&cli, question.id, letter, false, "").await;
+            let first_word = if letter == right {
+                "correct: "
+            } else {
+                "not yet: "
+            };
+            assert!(
+                verdict.status == StatusCode::OK && verdict.text.starts_with(first_word),
+                "{} answered {letter}: {}",
+                question.id,
+                verdict.text
+            );
+        }
+        judged += 1;
+    }
+    assert_eq!(judged, KEY.len(), "every choice question is in KEY");
+}
+
+#[test]
+fn the_quiz_asks_about_native_histograms_exemplars_openmetrics_and_created() {
+    for (lesson, about) in [
+        ("/tour/native-histogram", "native histogram"),
+        ("/tour/exemplars", "trace_id"),
+        ("/tour/anatomy", "OpenMetrics"),
+        ("/tour/anatomy", "_created"),
+    ] {
+        assert!(
+            QUESTIONS
+                .iter()
+                .any(|q| q.lesson.0 == lesson && q.ask.contains(about)),
+            "no question of {lesson} asks about {about}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hand_computation_from_buckets_read_within_the_minute_is_right() {
+    let (cli, state) = quiz_client(fast_config());
+    let sample = || state.history.sample(&state.metrics.registry);
+    let observe = |seconds: &[f64]| {
+        for &s in seconds {
+            state.metrics.file_upload_duration.observe(s);
+        }
+    };
+    // Five uploads: the median estimate 1 + 1 × (2.5 − 1) / 3 = 1.5, the mean 9.8 / 5 = 1.96.
+    observe(&[0.5, 1.5, 1.6, 1.7, 4.5]);
+    sample();
+    // While the learner works it out, the traffic uploads three more: rank 4 in (1, 2] gives
+    // 1 + (4 − 1) / 3 = 2, and the mean is 23.9 / 8 = 2.99.
+    tokio::time::advance(Duration::from_secs(10)).await;
+    observe(&[4.6, 4.7, 4.8]);
+    sample();
+    for (id, then, now, never) in [
+        ("histogram-median", "1.5", "2", "1.6"),
+        ("histogram-mean", "1.96", "2.99", "2.5"),
+    ] {
+        let verdict = answer(&cli, id, then, false, "").await;
+        assert!(
+            verdict
+                .text
+                .starts_with("correct: from the buckets of 10 s ago"),
+            "{id} {then}: {}",
+            verdict.text
+        );
+        let verdict = answer(&cli, id, now, false, "").await;
+        assert!(
+            verdict.text.starts_with("correct: ") && !verdict.text.contains("s ago"),
+            "{id} {now}: {}",
+            verdict.text
+        );
+        let verdict = answer(&cli, id, never, false, "").await;
+        assert!(
+            verdict
+                .text
+                .starts_with(&format!("not yet: {never} is not it")),
+            "{id} {never}: {}",
+            verdict.text
+        );
+    }
+    // Over a minute later, the old buckets no longer count.
+    tokio::time::advance(Duration::from_secs(61)).await;
+    sample();
+    for (id, then) in [("histogram-median", "1.5"), ("histogram-mean", "1.96")] {
+        let verdict = answer(&cli, id, then, false, "").await;
+        assert!(
+            verdict.text.starts_with("not yet: "),
+            "{id} {then}: {}",
+            verdict.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_quiz_prints_numbers_for_people_and_echoes_a_long_number_short() {
+    let (cli, state) = quiz_client(fast_config());
+    // 0.1 + 0.2 is 0.30000000000000004 in floating point: /metrics shows it, the quiz rounds it.
+    cli.post("/gauge/set?value=0.1")
+        .send()
+        .await
+        .assert_status_is_ok();
+    cli.post("/gauge/inc?by=0.2")
+        .send()
+        .await
+        .assert_status_is_ok();
+    assert_eq!(
+        common::sample(&metrics(&cli).await, "tour_temperature_celsius"),
+        Some(0.30000000000000004)
+    );
+    let asked = body(cli.get("/quiz/gauge-predict").send().await).await;
+    assert!(
+        asked.contains("tour_temperature_celsius reads 0.3 now."),
+        "{asked}"
+    );
+    let page = quiz_page(&cli, "").await;
+    assert!(
+        question_part(&page, "gauge-predict").contains("reads 0.3 now."),
+        "{page}"
+    );
+    // The number the quiz printed is right, and so is the one /metrics printed.
+    for read in ["0.3", "0.30000000000000004"] {
+        let verdict = answer(&cli, "gauge-predict", read, false, "").await;
+        assert!(
+            verdict.text.trim_end()
+                == "correct: tour_temperature_celsius reads 0.3: it holds exactly what was done to it, nothing more",
+            "{read}: {}",
+            verdict.text
+        );
+    }
+    // A 309-digit answer is quoted back as /metrics would spell it.
+    let huge = format!("17{}", "0".repeat(307));
+    for _ in 0..3 {
+        state.metrics.file_upload_duration.observe(1.5);
+    }
+    for (id, echo) in [
+        ("gauge-predict", "not 1.7e+308;"),
+        ("histogram-median", "1.7e+308 is not it"),
+        ("histogram-mean", "1.7e+308 is not it"),
+        ("unmatched-series", "not 1.7e+308:"),
+    ] {
+        let verdict = answer(&cli, id, &huge, false, "").await;
+        assert!(
+            verdict.text.starts_with("not yet: ") && verdict.text.contains(echo),
+            "{id}: {}",
+            verdict.text
+        );
+        assert!(verdict.text.len() < 300, "{id}: {}", verdict.text);
+        assert!(!verdict.text.contains("0000000"), "{id}: {}", verdict.text);
+    }
+}
+
+#[tokio::test]
+async fn no_example_answers_a_question_for_the_learner() {
+    let (cli, _) = quiz_client(fast_config());
+    let page = quiz_page(&cli, "").await;
+    let exercises = std::fs::read_to_string(common::docs::doc("exercises.md")).unwrap();
+    for question in QUESTIONS {
+        let Answer::Choice { right, .. } = &question.answer else {
+            continue;
+        };
+        let given = format!("quiz/{} -d answer={right}", question.id);
+        let asked = body(cli.get(format!("/quiz/{}", question.id)).send().await).await;
+        let empty = cli
+            .post(format!("/quiz/{}", question.id))
+            .content_type("application/x-www-form-urlencoded")
+            .body("answer=")
+            .send()
+            .await;
+        empty.assert_status(StatusCode::BAD_REQUEST);
+        let empty = body(empty).await;
+        assert!(
+            empty.contains(&format!("quiz/{} -d answer=LETTER", question.id)),
+            "{empty}"
+        );
+        for (place, text) in [
+            ("the quiz page", &page),
+            ("GET /quiz/ID", &asked),
+            ("the empty-answer message", &empty),
+            ("docs/exercises.md", &exercises),
+        ] {
+            assert!(!text.contains(&given), "{place} gives away {given}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_unmatched_series_hint_names_this_tour_and_not_the_series_count() {
+    let (cli, _) = quiz_client(fast_config());
+    for path in ["/no-such-page-1", "/healthz", "/metrics"] {
+        cli.get(path).send().await;
+    }
+    let asked = body(
+        cli.get("/quiz/unmatched-series")
+            .header(header::HOST, "classroom.example:8080")
+            .send()
+            .await,
+    )
+    .await;
+    assert!(
+        asked.contains("curl -s http://classroom.example:8080/no-such-page-1")
+            && asked.contains("'http://classroom.example:8080/metrics?name[]=http_requests_total'"),
+        "{asked}"
+    );
+    assert!(!asked.contains("localhost:5000/no-such"), "{asked}");
+    assert!(!asked.contains("series now"), "{asked}");
 }

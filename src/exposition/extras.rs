@@ -169,6 +169,14 @@ impl Exemplars {
         slots[slot] = Some(exemplar);
     }
 
+    /// Forgets every exemplar, as a restarted process starts with none.
+    pub fn clear(&self) {
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .fill(None);
+    }
+
     /// The latest exemplar of every slot.
     pub fn latest(&self) -> Vec<Option<Exemplar>> {
         self.slots

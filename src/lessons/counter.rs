@@ -61,8 +61,9 @@ pub async fn increment(
 }
 
 /// `POST /counter/restart`: the counter demo restarts as its process would: `tour_clicks_total`
-/// back to 0, and `tour_clicks_created` moved to now. Prometheus sees the raw value fall, and
-/// `rate()` and `increase()` read the fall as a reset and carry on.
+/// back to 0, `tour_clicks_created` moved to now, and no exemplar until the next click (a new
+/// process has seen no request yet). Prometheus sees the raw value fall, and `rate()` and
+/// `increase()` read the fall as a reset and carry on.
 #[handler]
 pub async fn restart(
     req: &Request,
@@ -70,8 +71,11 @@ pub async fn restart(
     Data(state): Data<&AppState>,
 ) -> Result<Response, BadInput> {
     Params::read(req, body).await?;
+    // Under the update lock, so no click lands between the reset and the cleared exemplar.
+    let _one_at_a_time = state.one_update_at_a_time();
     state.metrics.clicks.reset();
     state.metrics.clicks_created.reset();
+    state.metrics.exemplars.clicks.clear();
     Ok(reply::updated(
         req,
         "tour_clicks_total restarted at 0, as a new process starts it; rate() and increase() read the fall as a reset".to_owned(),

@@ -1,5 +1,6 @@
 //! The recent history of the counter, the gauge and the summary's quantiles, so their charts show
-//! "only goes up", "goes up and down", and quantiles moving as the window slides.
+//! "only goes up", "goes up and down", and quantiles moving as the window slides; and of the
+//! upload histogram, so the quiz can judge a hand computation from buckets read a minute ago.
 //!
 //! Prometheus keeps history by scraping; the tour keeps a little of its own so a page makes sense
 //! without a Prometheus server. A [`Sampler`] task, started beside the server, reads the registry
@@ -19,20 +20,22 @@ use tokio::{
     time::{interval, Instant, MissedTickBehavior},
 };
 
-use crate::tour::snapshot::{read_scalar, read_summary, Point};
+use crate::tour::snapshot::{read_histogram, read_scalar, read_summary, HistogramData, Point};
 
-/// A bounded ring of samples of the counter, the gauge and the quantiles; cloning shares it.
+/// A bounded ring of samples of the counter, the gauge, the quantiles and the upload histogram;
+/// cloning shares it.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     samples: Arc<Mutex<VecDeque<Sample>>>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Sample {
     at: Instant,
     clicks: f64,
     temperature: f64,
     quantiles: [f64; QUANTILES],
+    uploads: Option<HistogramData>,
 }
 
 /// The summary's quantiles kept in the history: 0.5, 0.9 and 0.99, as the contract exposes them.
@@ -56,8 +59,8 @@ impl History {
     /// How often the sampler reads the registry.
     pub const EVERY: Duration = Duration::from_secs(1);
 
-    /// Reads the counter, the gauge and the summary's quantiles from `registry` and keeps them as
-    /// one point, forgetting the oldest when full.
+    /// Reads the counter, the gauge, the summary's quantiles and the upload histogram from
+    /// `registry` and keeps them as one point, forgetting the oldest when full.
     pub fn sample(&self, registry: &Registry) {
         let families = registry.gather();
         let (Some(clicks), Some(temperature)) = (
@@ -84,7 +87,26 @@ impl History {
             clicks,
             temperature,
             quantiles,
+            uploads: read_histogram(&families, "file_upload_duration_seconds"),
         });
+    }
+
+    /// The upload histogram as it was at each sample of the last `span`, oldest first: `(seconds
+    /// ago, histogram)`.
+    pub fn uploads_since(&self, span: Duration) -> Vec<(f64, HistogramData)> {
+        let now = Instant::now();
+        let samples = self
+            .samples
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        samples
+            .iter()
+            .filter(|sample| now.duration_since(sample.at) <= span)
+            .filter_map(|sample| {
+                let seconds_ago = now.duration_since(sample.at).as_secs_f64();
+                Some((seconds_ago, sample.uploads.clone()?))
+            })
+            .collect()
     }
 
     /// The counter's points of the last `span`, oldest first (up to [`History::CAPACITY`] seconds).

@@ -102,6 +102,9 @@ pub fn take_snapshot(state: &AppState, req: &Request) -> Snapshot {
             .then(|| crate::lessons::counter::increase(&history.clicks)),
         clicks_history: history.clicks,
         temperature_history: history.temperature,
+        uploads_history: state
+            .history
+            .uploads_since(std::time::Duration::from_secs_f64(quiz::WORKED_SECONDS)),
         quantile_history,
         history_seconds: History::WINDOW.as_secs_f64(),
         kept_uploads: state.kept_uploads.values(),
@@ -242,7 +245,7 @@ fn asset(content_type: &str, text: &'static str) -> Response {
 
 /// `http://HOST` as the browser reached the tour, for the curl commands; the contract's address
 /// when the `Host` header is missing or odd.
-fn origin(req: &Request) -> String {
+pub(crate) fn origin(req: &Request) -> String {
     let host = req
         .header(header::HOST)
         .filter(|host| {

@@ -35,6 +35,9 @@ pub struct Snapshot {
     pub clicks_history: Vec<Point>,
     /// The recent history of `tour_temperature_celsius`, oldest first.
     pub temperature_history: Vec<Point>,
+    /// `file_upload_duration_seconds` as it was over the last [`crate::tour::quiz::WORKED_SECONDS`],
+    /// oldest first: `(seconds ago, histogram)`, for judging the quiz's hand computations.
+    pub uploads_history: Vec<(f64, HistogramData)>,
     /// The recent history of each of the summary's quantiles: `(quantile, points)`.
     pub quantile_history: Vec<(f64, Vec<Point>)>,
     /// The exact durations of the most recent uploads, kept beside the histogram to show its error.

@@ -11,7 +11,9 @@ use poem::{
     Body, Request, Response,
 };
 
-use super::{no_such_question, question, score::answered, Answer, Verdict, MAX_ANSWER_BYTES};
+use super::{
+    no_such_question, question, score::answered, Answer, Question, Verdict, MAX_ANSWER_BYTES,
+};
 use crate::{
     http::{
         bad_input::{plain_text, BadInput},
@@ -38,7 +40,7 @@ pub async fn judge(
         return Ok(no_such_question());
     };
     let params = Params::read(req, body).await?;
-    let answer = read_answer(params.text("answer"))?;
+    let answer = read_answer(params.text("answer"), question, &crate::tour::origin(req))?;
     let verdict = match &question.answer {
         Answer::Choice {
             choices,
@@ -72,13 +74,24 @@ pub async fn judge(
     Ok(answered(req, question.id, &verdict))
 }
 
-/// The answer text, or why it cannot be judged: absent, empty, too long or not UTF-8.
-fn read_answer(answer: Option<&str>) -> Result<&str, BadInput> {
+/// The answer text, or why it cannot be judged: absent, empty, too long or not UTF-8. The message
+/// for an empty one shows how to answer `question` with a placeholder, never a real answer.
+fn read_answer<'a>(
+    answer: Option<&'a str>,
+    question: &Question,
+    origin: &str,
+) -> Result<&'a str, BadInput> {
     let answer = answer.map(str::trim).unwrap_or("");
     if answer.is_empty() {
-        return Err(BadInput::Parameter(
-            "answer is empty; send it as answer=..., for example curl -X POST http://localhost:5000/quiz/rate-range -d answer=c".to_owned(),
-        ));
+        let form = match question.answer {
+            Answer::Choice { .. } => "-d answer=LETTER",
+            Answer::Live { .. } => "-d answer=NUMBER",
+            Answer::Query { .. } => "--data-urlencode 'answer=YOUR QUERY'",
+        };
+        return Err(BadInput::Parameter(format!(
+            "answer is empty; send it as answer=..., for example curl -s -X POST {origin}/quiz/{} {form}",
+            question.id
+        )));
     }
     if answer.len() > MAX_ANSWER_BYTES {
         return Err(BadInput::Parameter(format!(
@@ -199,7 +212,7 @@ async fn judge_query(
     if matches!(&theirs, QueryResult::Vector(series) if series.is_empty()) {
         return Err(plain_text(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("the answer was not judged: the Prometheus at {} has no data for this question yet; is it scraping the tour? try again after a few scrapes", api.base()),
+            format!("the answer was not judged: the Prometheus at {} has no data for this question yet; is it scraping the tour as job \"tour\"? try again after a few scrapes", api.base()),
         ));
     }
     Ok(match compare(&mine, &theirs) {

@@ -5,8 +5,10 @@
 //! the score. The bank never judges and the judging names no question, so either grows alone.
 //! Live questions are judged against the value the tour holds when the answer arrives (or held in
 //! the last few seconds, so a learner who read it a moment ago is not failed by someone else's
-//! click); query questions run the learner's PromQL and a reference in the Prometheus that
-//! `--prometheus` names, and compare the two results.
+//! click; for a number worked out by hand from the upload histogram, the last minute). Query
+//! questions run the learner's PromQL and a reference in the Prometheus that `--prometheus` names,
+//! and compare the two results; each reference names job `tour`, as the exercises do, so a fleet
+//! scraped by the same Prometheus does not change the answer.
 //!
 //! The score lives in a cookie in the learner's browser, never on the server: however many people
 //! take the quiz, the tour remembers nothing about them. Nothing from an answer becomes a label.
@@ -76,6 +78,10 @@ impl Verdict {
         }
     }
 }
+
+/// How long ago the buckets a hand computation starts from may have been read and still count:
+/// working out an estimate from a dozen buckets takes a minute, while the traffic keeps observing.
+pub const WORKED_SECONDS: f64 = 60.0;
 
 /// The longest answer judged, in bytes: a PromQL query fits easily.
 pub const MAX_ANSWER_BYTES: usize = 1000;

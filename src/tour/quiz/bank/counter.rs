@@ -56,8 +56,8 @@ pub const RATE_RANGE: Question = Question {
 pub const QUERY_CLICKS_RATE: Question = Question {
     id: "query-clicks-rate",
     lesson: COUNTER,
-    ask: "Write the PromQL for how many clicks a second tour_clicks_total counts, averaged over the last five minutes.",
-    answer: Answer::Query { reference: "rate(tour_clicks_total[5m])" },
+    ask: "Write the PromQL for how many clicks a second tour_clicks_total counts on the tour Prometheus scrapes as job \"tour\", averaged over the last five minutes.",
+    answer: Answer::Query { reference: "rate(tour_clicks_total{job=\"tour\"}[5m])" },
 };
 
 fn clicks_now(s: &Snapshot, answer: f64) -> Verdict {

@@ -1,6 +1,7 @@
 //! The labels lesson's questions: which label values are safe, and how routes keep the series few.
 
 use super::LABELS;
+use crate::tour::quiz::live::echoed;
 use crate::tour::quiz::{Answer, Question, Verdict};
 use crate::tour::snapshot::Snapshot;
 
@@ -37,15 +38,15 @@ pub const ROUTE_PATTERN: Question = Question {
 pub const UNMATCHED_SERIES: Question = Question {
     id: "unmatched-series",
     lesson: LABELS,
-    ask: "Ask for three paths the tour does not have (curl -s http://localhost:5000/no-such-page-1, then -2, then -3). How many series of http_requests_total have method=\"GET\" and route=\"unmatched\" now?",
+    ask: "Ask for three paths the tour does not have, /no-such-page-1, -2 and -3 (in the browser, or with curl as below). How many series of http_requests_total have method=\"GET\" and route=\"unmatched\" now?",
     answer: Answer::Live { shows: unmatched_series_now, judge: unmatched_series },
 };
 
 pub const QUERY_REQUESTS_BY_ROUTE: Question = Question {
     id: "query-requests-by-route",
     lesson: LABELS,
-    ask: "Write the PromQL for requests a second over the last five minutes, one series per route, every method, status and instance summed.",
-    answer: Answer::Query { reference: "sum by (route) (rate(http_requests_total[5m]))" },
+    ask: "Write the PromQL for requests a second to job \"tour\" over the last five minutes, one series per route, every method, status and instance summed.",
+    answer: Answer::Query { reference: "sum by (route) (rate(http_requests_total{job=\"tour\"}[5m]))" },
 };
 
 /// The series of `http_requests_total` with `method="GET"` and `route="unmatched"`.
@@ -59,21 +60,22 @@ fn unmatched(s: &Snapshot) -> usize {
 }
 
 fn unmatched_series_now(s: &Snapshot) -> String {
+    let origin = &s.origin;
     format!(
-        "http_requests_total has {} series now.",
-        s.http_requests.len()
+        "Ask with curl -s {origin}/no-such-page-1 (then -2 and -3), then look for them in curl -s -g '{origin}/metrics?name[]=http_requests_total'."
     )
 }
 
 fn unmatched_series(s: &Snapshot, answer: f64) -> Verdict {
-    let count = unmatched(s) as f64;
-    if count == answer {
+    let count = unmatched(s);
+    if count as f64 == answer {
         Verdict::Correct(format!(
             "{count} series: every unknown path gets route=\"unmatched\", so a thousand different paths add one series per status, not a thousand"
         ))
     } else {
         Verdict::NotYet(format!(
-            "there are {count} such series, not {answer}: every unknown path gets the same route=\"unmatched\", whatever path was sent"
+            "there are {count} such series, not {}: every unknown path gets the same route=\"unmatched\", whatever path was sent",
+            echoed(answer)
         ))
     }
 }

@@ -5,10 +5,13 @@
 //! it, next to it in its lesson's file. Adding a question means a constant in its lesson's file and
 //! a line here, nothing in the judging.
 
+mod anatomy;
 mod counter;
+mod exemplars;
 mod gauge;
 mod histogram;
 mod labels;
+mod native;
 mod summary;
 mod versus;
 
@@ -19,6 +22,9 @@ const GAUGE: (&str, &str) = ("/tour/gauge", "Gauge");
 const HISTOGRAM: (&str, &str) = ("/tour/histogram", "Histogram");
 const SUMMARY: (&str, &str) = ("/tour/summary", "Summary");
 const VERSUS: (&str, &str) = ("/tour/versus", "Histogram vs summary");
+const NATIVE: (&str, &str) = ("/tour/native-histogram", "Native histogram");
+const EXEMPLARS: (&str, &str) = ("/tour/exemplars", "Exemplars");
+const ANATOMY: (&str, &str) = ("/tour/anatomy", "Anatomy of /metrics");
 const LABELS: (&str, &str) = ("/tour/labels", "Labels and cardinality");
 
 /// Every question, in the order of the tour.
@@ -37,6 +43,10 @@ pub const QUESTIONS: &[Question] = &[
     histogram::QUERY_UPLOAD_P90,
     summary::SUMMARY_AGGREGATE,
     versus::AVERAGE_QUANTILES,
+    native::NATIVE_QUANTILE,
+    exemplars::EXEMPLAR_LINE,
+    anatomy::OPENMETRICS_EXTRAS,
+    anatomy::CREATED,
     labels::LABEL_USER_ID,
     labels::ROUTE_PATTERN,
     labels::UNMATCHED_SERIES,
