@@ -14,8 +14,10 @@
 //! - [`quiz`]: the self-check quiz, as a page and as plain text.
 //! - [`native_histogram`]: exponential buckets nobody chose, decoded from our own protobuf.
 //! - [`exemplars`]: the request behind each bucket, by trace id.
+//! - [`buckets`]: the bucket designer, as a page and as plain text.
 
 pub mod anatomy;
+pub mod buckets;
 pub mod chart;
 pub mod counter;
 pub mod exemplars;

@@ -225,7 +225,7 @@ fn asset(content_type: &str, text: &'static str) -> Response {
 
 /// `http://HOST` as the browser reached the tour, for the curl commands; the contract's address
 /// when the `Host` header is missing or odd.
-fn origin(req: &Request) -> String {
+pub(crate) fn origin(req: &Request) -> String {
     let host = req
         .header(header::HOST)
         .filter(|host| {
