@@ -303,8 +303,8 @@ struct Scale {
 
 impl Scale {
     /// Covers the observations and the edges next to them (an edge far from every observation
-    /// would squeeze them into a corner): logarithmic when everything is positive and spans more
-    /// than a factor of 20.
+    /// would squeeze them into a corner): logarithmic for exponential edges and native schemas,
+    /// and for a list of positive edges spanning more than a factor of 100.
     fn of(design: &Design) -> Scale {
         let values = &design.values;
         let bounds: Vec<f64> = design
@@ -332,7 +332,12 @@ impl Scale {
         if !low.is_finite() || !high.is_finite() {
             return Scale { low: 0.0, high: 1.0, log: false };
         }
-        let log = low > 0.0 && high / low > 20.0;
+        let log = low > 0.0
+            && match design.proposal.param {
+                "exponential" | "schema" => true,
+                "edges" => high / low > 100.0,
+                _ => false,
+            };
         let (low, high) = if log {
             (low / 1.1, high * 1.1)
         } else {

@@ -29,6 +29,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             (windows_note())
             (section("The three answers", scroll_box("The three answers", answers(snapshot))))
             (section("The trade-off", scroll_box("Which to choose", trade_off())))
+            p { "The histogram's error depends on its edges: the " a href="/tour/buckets?observations=responses" { "bucket designer" } " replays these response times into edges you propose." }
         },
     )
 }
