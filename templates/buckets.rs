@@ -4,7 +4,7 @@
 
 use maud::{html, Markup};
 
-use super::{command, layout, rounded, scroll_box, section};
+use super::{command, layout, rounded, scroll_box, section, windows_note};
 use crate::lessons::buckets::{Answer, Bucket, Buckets, Design, Observed, MAX_EDGES, MAX_INSTANCES};
 
 /// The designer's page.
@@ -30,6 +30,7 @@ pub fn page(design: &Design, origin: &str) -> Markup {
             (section("Custom buckets in one series", nhcb()))
             (section("From a terminal", html! {
                 (command(&format!("curl '{origin}/buckets?{query}'")))
+                (windows_note())
                 p.small { "One quantile a line, then the cost. Propose with " code { "edges=1,2,5,10" } ", "
                     code { "linear=start,width,count" } ", " code { "exponential=start,factor,count" } " or "
                     code { "schema=N" } "; add " code { "observations=responses" } " or " code { "instances=N" } "." }
@@ -175,10 +176,10 @@ fn answers(design: &Design) -> Markup {
         } @else {
             (scroll_box("Estimates against the exact values", html! {
                 table #buckets-table {
-                    caption { "From " (design.values.len()) " observations: " (describe(&design.proposal.buckets)) }
+                    caption { "histogram_quantile's estimate from " (design.values.len()) " observations in " (describe(&design.proposal.buckets)) }
                     thead { tr {
                         th scope="col" { "quantile" }
-                        th scope="col" { "histogram_quantile" }
+                        th scope="col" { "estimate" }
                         th scope="col" { "exact" }
                         th scope="col" { "error" }
                     } }
@@ -222,7 +223,7 @@ fn cost(design: &Design) -> Markup {
             Buckets::Native { .. } => {
                 p { "A native histogram is one series, whatever its buckets: here " (design.buckets.len())
                     " are populated, and each sample carries them all, so a finer schema costs bytes per sample, not series. "
-                    "Prometheus scrapes it over protobuf, where " code { "_created" } " travels inside the sample." }
+                    "That is on a Prometheus that scrapes native histograms, over protobuf, which has no " code { "_created" } " line." }
             }
         }
     }
@@ -236,8 +237,7 @@ fn nhcb() -> Markup {
             code { "global" } "), and in 3.5 it needs native histograms switched on ("
             code { "--enable-feature=native-histograms" } "); 2.42 has no such option." }
         pre.command { code { "scrape_configs:\n  - job_name: tour\n    convert_classic_histograms_to_nhcb: true\n    static_configs:\n      - targets: ['localhost:5000']" } }
-        p { code { "histogram_quantile" } " then interpolates linearly inside the custom buckets, as it does for classic ones, "
-            "so the estimates above stay the same." }
+        p { code { "histogram_quantile" } " then interpolates linearly inside the custom buckets, as it does for classic ones." }
     }
 }
 
@@ -287,12 +287,12 @@ const WIDTH: f64 = 800.0;
 const LEFT: f64 = 90.0;
 const RIGHT: f64 = 770.0;
 /// The rows of the quantile markers, then the bars, the axis, the observations' strip and the labels.
-const ROW: f64 = 36.0;
-const BARS_TOP: f64 = 130.0;
-const AXIS: f64 = 300.0;
-const STRIP: f64 = 330.0;
-const LABELS: f64 = 372.0;
-const HEIGHT: f64 = 390.0;
+const ROW: f64 = 42.0;
+const BARS_TOP: f64 = 160.0;
+const AXIS: f64 = 330.0;
+const STRIP: f64 = 360.0;
+const LABELS: f64 = 402.0;
+const HEIGHT: f64 = 420.0;
 
 /// Where a value lies across the chart, on a straight or a logarithmic scale.
 struct Scale {
