@@ -5,7 +5,9 @@
 use maud::{html, Markup};
 
 use super::{command, layout, rounded, scroll_box, section, windows_note};
-use crate::lessons::buckets::{Answer, Bucket, Buckets, Design, Observed, MAX_EDGES, MAX_INSTANCES};
+use crate::lessons::buckets::{
+    Answer, Bucket, Buckets, Design, Observed, MAX_EDGES, MAX_INSTANCES,
+};
 
 /// The designer's page.
 pub fn page(design: &Design, origin: &str) -> Markup {
@@ -76,11 +78,36 @@ fn proposals(design: &Design) -> Markup {
         }
     };
     let tries = [
-        ("the seed's 1 to 10", "edges", "1,2,3,4,5,6,7,8,9,10", Observed::Uploads),
-        ("fewer, where it matters", "edges", "2,5,8,9,10", Observed::Uploads),
-        ("half-second steps", "linear", "0.5,0.5,20", Observed::Uploads),
-        ("the crate's default buckets", "edges", "0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10", Observed::Responses),
-        ("doubling from 10 ms", "exponential", "0.01,2,10", Observed::Responses),
+        (
+            "the seed's 1 to 10",
+            "edges",
+            "1,2,3,4,5,6,7,8,9,10",
+            Observed::Uploads,
+        ),
+        (
+            "fewer, where it matters",
+            "edges",
+            "2,5,8,9,10",
+            Observed::Uploads,
+        ),
+        (
+            "half-second steps",
+            "linear",
+            "0.5,0.5,20",
+            Observed::Uploads,
+        ),
+        (
+            "the crate's default buckets",
+            "edges",
+            "0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10",
+            Observed::Responses,
+        ),
+        (
+            "doubling from 10 ms",
+            "exponential",
+            "0.01,2,10",
+            Observed::Responses,
+        ),
         ("native, schema 3", "schema", "3", Observed::Responses),
         ("native, schema 0", "schema", "0", Observed::Uploads),
     ];
@@ -316,8 +343,16 @@ impl Scale {
         let (first, last) = (values.first().copied(), values.last().copied());
         let near: Vec<f64> = match (first, last) {
             (Some(first), Some(last)) => {
-                let below = bounds.iter().copied().filter(|&b| b <= first).fold(f64::NEG_INFINITY, f64::max);
-                let above = bounds.iter().copied().filter(|&b| b >= last).fold(f64::INFINITY, f64::min);
+                let below = bounds
+                    .iter()
+                    .copied()
+                    .filter(|&b| b <= first)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let above = bounds
+                    .iter()
+                    .copied()
+                    .filter(|&b| b >= last)
+                    .fold(f64::INFINITY, f64::min);
                 bounds
                     .iter()
                     .copied()
@@ -330,7 +365,11 @@ impl Scale {
         let low = near.iter().copied().fold(f64::INFINITY, f64::min);
         let high = near.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         if !low.is_finite() || !high.is_finite() {
-            return Scale { low: 0.0, high: 1.0, log: false };
+            return Scale {
+                low: 0.0,
+                high: 1.0,
+                log: false,
+            };
         }
         let log = low > 0.0
             && match design.proposal.param {
@@ -341,7 +380,11 @@ impl Scale {
         let (low, high) = if log {
             (low / 1.1, high * 1.1)
         } else {
-            let low = if low > 0.0 && low < high - low { 0.0 } else { low };
+            let low = if low > 0.0 && low < high - low {
+                0.0
+            } else {
+                low
+            };
             let pad = ((high - low) * 0.04).max(f64::MIN_POSITIVE);
             (low - if low == 0.0 { 0.0 } else { pad }, high + pad)
         };
@@ -369,20 +412,39 @@ fn chart(design: &Design) -> Markup {
         design.values.len(),
         if scale.log { ", on a logarithmic scale" } else { "" }
     );
-    let most = design.buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1) as f64;
+    let most = design
+        .buckets
+        .iter()
+        .map(|b| b.count)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
     let drawn: Vec<(f64, f64, &Bucket)> = design
         .buckets
         .iter()
         .map(|b| {
-            let lower = if b.lower.is_finite() { scale.x(b.lower) } else { LEFT };
-            let upper = if b.upper.is_finite() { scale.x(b.upper) } else { RIGHT };
+            let lower = if b.lower.is_finite() {
+                scale.x(b.lower)
+            } else {
+                LEFT
+            };
+            let upper = if b.upper.is_finite() {
+                scale.x(b.upper)
+            } else {
+                RIGHT
+            };
             (lower, upper, b)
         })
         .filter(|(lower, upper, _)| upper > lower)
         .collect();
     let edges: Vec<f64> = match &design.proposal.buckets {
         Buckets::Classic(edges) => edges.clone(),
-        Buckets::Native { .. } => design.buckets.iter().flat_map(|b| [b.lower, b.upper]).filter(|b| *b > 0.0).collect(),
+        Buckets::Native { .. } => design
+            .buckets
+            .iter()
+            .flat_map(|b| [b.lower, b.upper])
+            .filter(|b| *b > 0.0)
+            .collect(),
     };
     let shown_edges: Vec<f64> = edges
         .iter()
@@ -392,11 +454,18 @@ fn chart(design: &Design) -> Markup {
     // An edge is labelled when it lies far enough from the last label for both to be read on a phone.
     let mut labelled: Vec<f64> = Vec::new();
     for &edge in &shown_edges {
-        if labelled.last().is_none_or(|&last| scale.x(edge) - scale.x(last) >= 110.0) {
+        if labelled
+            .last()
+            .is_none_or(|&last| scale.x(edge) - scale.x(last) >= 110.0)
+        {
             labelled.push(edge);
         }
     }
-    let mut ticks: Vec<f64> = design.values.iter().map(|&v| (scale.x(v) * 2.0).round() / 2.0).collect();
+    let mut ticks: Vec<f64> = design
+        .values
+        .iter()
+        .map(|&v| (scale.x(v) * 2.0).round() / 2.0)
+        .collect();
     ticks.dedup();
     let counts = drawn.len() <= 12;
     html! {

@@ -38,7 +38,8 @@ fn quantile_lines(text: &str) -> Vec<(f64, f64, f64, String)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn for_the_seeds_edges_the_designer_estimates_what_prometheus_answers_and_counts_its_series() {
+async fn for_the_seeds_edges_the_designer_estimates_what_prometheus_answers_and_counts_its_series()
+{
     for version in Version::ALL {
         let Some((tour, prometheus)) = tour_judged_by(version).await else {
             continue;
@@ -121,7 +122,12 @@ async fn the_plain_text_answers_one_quantile_a_line_then_the_cost() {
     for seconds in UPLOADS {
         state.kept_uploads.keep(seconds);
     }
-    let text = body(cli.get("/buckets?edges=1,2,5,10&instances=100").send().await).await;
+    let text = body(
+        cli.get("/buckets?edges=1,2,5,10&instances=100")
+            .send()
+            .await,
+    )
+    .await;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[..3],
@@ -168,7 +174,11 @@ async fn the_page_shows_each_quantile_its_error_the_cost_and_a_chart_of_the_prop
         .nth(1)
         .expect("a chart");
     // One bar per bucket (three edges and +Inf), each edge drawn, a tick per observation.
-    assert_eq!(chart.matches("<rect class=\"bar").count() - 1, 4, "a legend's bar aside");
+    assert_eq!(
+        chart.matches("<rect class=\"bar").count() - 1,
+        4,
+        "a legend's bar aside"
+    );
     assert_eq!(chart.matches("<line class=\"edge\"").count() - 1, 3);
     assert_eq!(chart.matches("<line class=\"rug\"").count(), UPLOADS.len());
     assert_eq!(chart.matches("<circle class=\"estimate\"").count() - 1, 3);
@@ -189,7 +199,10 @@ async fn bad_proposals_get_a_one_line_400_saying_what_is_accepted_and_nothing_is
     let (cli, state) = client();
     state.kept_uploads.keep(1.5);
     let before = tour_exposition(&state);
-    let many = (1..=41).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+    let many = (1..=41)
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let cases = [
         ("edges=2,1", "strictly increasing"),
         ("edges=1,1", "strictly increasing"),
@@ -205,7 +218,10 @@ async fn bad_proposals_get_a_one_line_400_saying_what_is_accepted_and_nothing_is
         ("schema=9", "from -4 to 8"),
         ("schema=2.5", "from -4 to 8"),
         ("edges=1,2&schema=3", "not several"),
-        ("observations=%3Cscript%3E", "uploads or observations=responses"),
+        (
+            "observations=%3Cscript%3E",
+            "uploads or observations=responses",
+        ),
         ("instances=1000000", "from 1 to 100000"),
         ("edges=1&edges=2", "given twice"),
     ];

@@ -58,7 +58,9 @@ pub async fn page(
 ) -> Result<Response, BadInput> {
     let design = Design::of(state, &Params::read(req, body).await?)?;
     let origin = crate::tour::origin(req);
-    Ok(crate::tour::html(templates::buckets::page(&design, &origin)))
+    Ok(crate::tour::html(templates::buckets::page(
+        &design, &origin,
+    )))
 }
 
 /// `GET /buckets`: the same in plain text, one quantile a line, then the cost.
@@ -164,7 +166,8 @@ pub fn edges(text: &str) -> Result<Vec<f64>, BadInput> {
     let accepted = format!(
         "send up to {MAX_EDGES} finite upper edges, strictly increasing, separated by commas, like edges=1,2,5,10"
     );
-    let refuse = |why: String| BadInput::Parameter(format!("edges={} {why}; {accepted}", shown(text)));
+    let refuse =
+        |why: String| BadInput::Parameter(format!("edges={} {why}; {accepted}", shown(text)));
     if text.split(',').count() > MAX_EDGES {
         return Err(refuse(format!(
             "has more than {MAX_EDGES} edges (each is a series on every instance)"
@@ -230,10 +233,17 @@ fn generated(
     };
     let count = match count.parse::<usize>() {
         Ok(count) if (1..=MAX_EDGES).contains(&count) => count,
-        _ => return Err(refuse("has a count that is not a whole number from 1 to 40")),
+        _ => {
+            return Err(refuse(
+                "has a count that is not a whole number from 1 to 40",
+            ))
+        }
     };
-    let edges = make(a, b, count)
-        .ok_or_else(|| refuse(&format!("is refused by the prometheus crate's {name}_buckets")))?;
+    let edges = make(a, b, count).ok_or_else(|| {
+        refuse(&format!(
+            "is refused by the prometheus crate's {name}_buckets"
+        ))
+    })?;
     increasing(&edges).map_err(|why| refuse(&format!("makes edges that {why}")))?;
     Ok(edges)
 }
@@ -459,7 +469,10 @@ mod tests {
             assert!(message.contains("like edges=1,2,5,10"), "{bad}: {message}");
             assert!(!message.contains('\n'));
         }
-        let many = (1..=41).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let many = (1..=41)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         assert!(refused(edges(&many)).contains("more than 40 edges"));
         assert_eq!(edges(&many[..many.rfind(',').unwrap()]).unwrap().len(), 40);
     }
@@ -468,7 +481,16 @@ mod tests {
     fn linear_edges_start_at_start_and_step_by_width() {
         assert_eq!(linear("1,1,10").unwrap(), UPLOAD_BUCKETS);
         assert_eq!(linear("0.5, 0.25, 3").unwrap(), [0.5, 0.75, 1.0]);
-        for bad in ["1,0,10", "1,-1,3", "1,1,0", "1,1,41", "1,1,2.5", "1,1", "1,x,3", "1e308,1e308,3"] {
+        for bad in [
+            "1,0,10",
+            "1,-1,3",
+            "1,1,0",
+            "1,1,41",
+            "1,1,2.5",
+            "1,1",
+            "1,x,3",
+            "1e308,1e308,3",
+        ] {
             assert!(refused(linear(bad)).contains("like linear=1,1,10"), "{bad}");
         }
         // Steps lost to rounding leave two equal edges: refused, not sent as one.
@@ -478,7 +500,14 @@ mod tests {
     #[test]
     fn exponential_edges_multiply_by_factor() {
         assert_eq!(exponential("0.25,2,4").unwrap(), [0.25, 0.5, 1.0, 2.0]);
-        for bad in ["0,2,4", "-1,2,4", "1,1,4", "1,0.5,4", "1,2,0", "1e300,1e10,3"] {
+        for bad in [
+            "0,2,4",
+            "-1,2,4",
+            "1,1,4",
+            "1,0.5,4",
+            "1,2,0",
+            "1e300,1e10,3",
+        ] {
             assert!(
                 refused(exponential(bad)).contains("like exponential=0.25,2,8"),
                 "{bad}"
@@ -528,7 +557,8 @@ mod tests {
     }
 
     #[test]
-    fn a_rank_past_the_last_edge_answers_that_edge_and_a_lowest_edge_at_or_below_zero_answers_itself() {
+    fn a_rank_past_the_last_edge_answers_that_edge_and_a_lowest_edge_at_or_below_zero_answers_itself(
+    ) {
         let d = design(Buckets::Classic(vec![1.0]), &[0.5, 3.0, 4.0]);
         assert_eq!(d.answers[1].estimate, 1.0, "p90 lies in +Inf");
         let d = design(Buckets::Classic(vec![0.0, 10.0]), &[0.0, 0.0, 0.0, 5.0]);
@@ -540,7 +570,11 @@ mod tests {
     #[test]
     fn a_native_schema_counts_each_value_in_its_exponential_bucket_at_one_series() {
         let d = design(Buckets::Native { schema: 0 }, &[1.5, 3.0, 3.5, 0.0]);
-        let buckets: Vec<_> = d.buckets.iter().map(|b| (b.lower, b.upper, b.count)).collect();
+        let buckets: Vec<_> = d
+            .buckets
+            .iter()
+            .map(|b| (b.lower, b.upper, b.count))
+            .collect();
         assert_eq!(buckets[1..], [(1.0, 2.0, 1), (2.0, 4.0, 2)]);
         assert_eq!(buckets[0].2, 1, "0 is in the zero bucket");
         let p90 = d.answers[1].estimate;

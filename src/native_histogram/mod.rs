@@ -46,9 +46,9 @@ pub mod index;
 pub mod quantile;
 pub mod spans;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use prometheus::core::{Collector, Desc};
@@ -261,7 +261,11 @@ impl NativeSnapshot {
             } else if magnitude <= zero_threshold {
                 zero_count += 1;
             } else {
-                let side = if v > 0.0 { &mut positive } else { &mut negative };
+                let side = if v > 0.0 {
+                    &mut positive
+                } else {
+                    &mut negative
+                };
                 *side.entry(index.index(magnitude)).or_insert(0u64) += 1;
             }
         }
