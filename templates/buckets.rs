@@ -29,7 +29,7 @@ pub fn page(design: &Design, origin: &str) -> Markup {
             }))
             (section("The observations against your buckets", html! { div #buckets-chart-box data-live { (chart(design)) } }))
             (section("What they cost", cost(design)))
-            (section("Custom buckets in one series", nhcb()))
+            (section("Custom buckets in one series", nhcb(design)))
             (section("From a terminal", html! {
                 (command(&format!("curl '{origin}/buckets?{query}'")))
                 (windows_note())
@@ -256,11 +256,16 @@ fn cost(design: &Design) -> Markup {
     }
 }
 
-fn nhcb() -> Markup {
+fn nhcb(design: &Design) -> Markup {
     html! {
         p { "Prometheus 3 can keep a classic histogram's edges and still store it as one series: a native histogram with "
             "custom buckets. Each scrape's " code { "_bucket" } ", " code { "_sum" } " and " code { "_count" }
-            " lines become one sample. It arrived in Prometheus 3.0 as a scrape config option (3.4 added it to "
+            " lines become one sample"
+            @if matches!(design.proposal.buckets, Buckets::Classic(_)) {
+                ", so these edges would cost " strong #buckets-nhcb { (Design::SERIES_AS_NHCB * design.instances) }
+                " series across " (design.instances) " instance" @if design.instances != 1 { "s" }
+            }
+            ". It arrived in Prometheus 3.0 as a scrape config option (3.4 added it to "
             code { "global" } "), and in 3.5 it needs native histograms switched on ("
             code { "--enable-feature=native-histograms" } "); 2.42 has no such option." }
         pre.command { code { "scrape_configs:\n  - job_name: tour\n    convert_classic_histograms_to_nhcb: true\n    static_configs:\n      - targets: ['localhost:5000']" } }
@@ -301,6 +306,15 @@ pub fn text(design: &Design) -> String {
         design.instances,
         if design.instances == 1 { "" } else { "s" }
     ));
+    if let Buckets::Classic(_) = design.proposal.buckets {
+        lines.push(format!(
+            "with convert_classic_histograms_to_nhcb {} series per instance, {} across {} instance{}",
+            Design::SERIES_AS_NHCB,
+            Design::SERIES_AS_NHCB * design.instances,
+            design.instances,
+            if design.instances == 1 { "" } else { "s" }
+        ));
+    }
     lines.push(format!(
         "from {}; {}",
         kept_words(design),

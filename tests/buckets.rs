@@ -167,6 +167,7 @@ async fn the_page_shows_each_quantile_its_error_the_cost_and_a_chart_of_the_prop
     );
     assert!(html.contains(r#"<output id="buckets-series">7</output>"#));
     assert!(html.contains(r#"<output id="buckets-fleet">140</output>"#));
+    assert!(html.contains(r#"<strong id="buckets-nhcb">20</strong>"#));
     assert!(html.contains("3 edges: 2, 5, 8"));
     assert!(html.contains("convert_classic_histograms_to_nhcb: true"));
     let chart = html
@@ -270,5 +271,54 @@ async fn every_proposal_the_page_offers_is_accepted_and_the_page_is_linked_from_
     ] {
         let html = body(cli.get(page).send().await).await;
         assert!(html.contains("href=\"/tour/buckets"), "{page}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_3_keeps_the_seeds_edges_as_one_custom_bucket_histogram_with_the_same_estimates()
+{
+    let tour = common::TestServer::start(common::fast_config()).await;
+    let config = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: tour\n    convert_classic_histograms_to_nhcb: true\n    static_configs:\n      - targets: ['{}']\n",
+        tour.address
+    );
+    let Some(prometheus) = common::prometheus::Prometheus::start(
+        Version::Three,
+        &config,
+        &["--enable-feature=native-histograms"],
+    )
+    .await
+    else {
+        return;
+    };
+    for seconds in UPLOADS {
+        tour.state.metrics.file_upload_duration.observe(seconds);
+        tour.state.kept_uploads.keep(seconds);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    until_value(
+        &prometheus,
+        deadline,
+        "histogram_count(file_upload_duration_seconds)",
+        UPLOADS.len() as f64,
+    )
+    .await;
+    let text = tour.request("GET", "/buckets", &[], b"").await.text();
+    let stored = prometheus
+        .value("count({__name__=~\"file_upload_duration_seconds.*\"})")
+        .await;
+    // One series for the whole histogram: the tour's scrape is protobuf, with no _created line.
+    assert_eq!(stored, 1.0);
+    assert!(
+        text.contains("with convert_classic_histograms_to_nhcb 1 series per instance"),
+        "{text}"
+    );
+    for (q, estimate, _, _) in quantile_lines(&text) {
+        let promql = format!("histogram_quantile({q}, file_upload_duration_seconds)");
+        let expected = first_value(&prometheus.query(&promql).await).expect(&promql);
+        assert!(
+            (estimate - expected).abs() < 0.0005,
+            "{promql} answers {expected}, the designer {estimate}"
+        );
     }
 }

@@ -438,6 +438,11 @@ impl Design {
         }
     }
 
+    /// The series one instance costs when Prometheus 3 stores classic buckets as a native histogram
+    /// with custom buckets (`convert_classic_histograms_to_nhcb`): one, whatever the edges, as the
+    /// tests see Prometheus 3.5 store the tour's histogram.
+    pub const SERIES_AS_NHCB: u64 = 1;
+
     /// The same across the fleet.
     pub fn series_in_fleet(&self) -> u64 {
         self.series_per_instance() * self.instances
