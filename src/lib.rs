@@ -20,6 +20,8 @@
 //! - [`exposition`]: `GET /metrics`: [`exposition::text`], [`exposition::openmetrics`],
 //!   [`exposition::protobuf`], `name[]`, gzip, the [`exposition::extras`] (exemplars, `_created`,
 //!   native buckets) and the [`exposition::process`] collector.
+//! - [`promql`]: a learner's PromQL query, parsed by `promql-parser`: [`promql::explain`] takes it
+//!   apart as a tree in sentences, [`promql::lint`] warns of the classic mistakes.
 //! - [`tour`]: the browser tour's pages, each built from a [`tour::snapshot`] and a view in
 //!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::quiz`] is the self-check
 //!   quiz, whose PromQL answers [`tour::query`] runs in the `--prometheus` server.
@@ -32,6 +34,7 @@ pub mod exposition;
 pub mod http;
 pub mod lessons;
 pub mod native_histogram;
+pub mod promql;
 pub mod server;
 pub mod state;
 pub mod summary;
@@ -77,6 +80,8 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
         .at("/tour/versus", only(Method::GET, tour::versus))
         .at("/tour/anatomy", only(Method::GET, tour::anatomy))
         .at("/tour/labels", only(Method::GET, tour::labels_page))
+        .at("/tour/promql", only(Method::GET, tour::promql::page))
+        .at("/promql", only(Method::GET, tour::promql::plain))
         .at("/tour/quiz", only(Method::GET, tour::quiz::page))
         .at(
             "/quiz/:id",

@@ -15,6 +15,7 @@
 //! - [`native_histogram`]: exponential buckets nobody chose, decoded from our own protobuf.
 //! - [`exemplars`]: the request behind each bucket, by trace id.
 //! - [`buckets`]: the bucket designer, as a page and as plain text.
+//! - [`promql`]: one query taken apart, node by node, with its warnings.
 
 pub mod anatomy;
 pub mod buckets;
@@ -26,6 +27,7 @@ pub mod histogram;
 pub mod index;
 pub mod labels;
 pub mod native_histogram;
+pub mod promql;
 pub mod quiz;
 pub mod summary;
 pub mod versus;
@@ -78,6 +80,7 @@ pub fn frame(title: &str, body: Markup) -> Markup {
                         a href="/tour/exemplars" { "Exemplars" }
                         a href="/tour/anatomy" { "Anatomy of /metrics" }
                         a href="/tour/labels" { "Labels" }
+                        a href="/tour/promql" { "PromQL" }
                         a href="/tour/quiz" { "Quiz" }
                         a href="/metrics" { "/metrics" }
                     }
@@ -171,12 +174,16 @@ pub fn windows_note() -> Markup {
     }
 }
 
-/// A PromQL query and what it answers.
+/// A PromQL query and what it answers, with a link to the query taken apart on `/tour/promql`.
 pub fn promql(query: &str, meaning: &str) -> Markup {
+    let explain = format!(
+        "/tour/promql?query={}",
+        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    );
     html! {
         div.promql {
             pre { code { (query) } }
-            p { (meaning) }
+            p { (meaning) " " a.explain href=(explain) { "Explain it" } }
         }
     }
 }

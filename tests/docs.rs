@@ -418,16 +418,18 @@ fn every_promql_block_holds_one_query() {
     }
 }
 
-/// Runs one line of a measurement block in its quick mode: a criterion benchmark once (its `--test`
-/// mode), the load script with one-second runs and 20,000 requests, the comparison with
-/// client_golang with a few hundred iterations a benchmark.
+/// Runs one line of a measurement block in its quick mode, on the test build rather than a release
+/// build of its own (two cores build one in minutes): a criterion benchmark once (`cargo test
+/// --bench`, criterion's test mode), the load script with one-second runs and 20,000 requests, the
+/// comparison with client_golang with a few hundred iterations a benchmark.
 fn run_quickly(line: &str) -> Result<(), String> {
     let mut command = Command::new("bash");
-    if line.starts_with("cargo bench ") {
-        command.args(["-c", &format!("{line} -- --test")]);
+    if let Some(bench) = line.strip_prefix("cargo bench ") {
+        command.args(["-c", &format!("cargo test --quiet {bench}")]);
     } else if line.starts_with("bash benches/load/") {
         command
             .args(["-c", line])
+            .env("PROFILE", "dev")
             .env("SECONDS_EACH", "1")
             .env("REQUESTS", "20000");
     } else if line.starts_with("bash benches/go/") {

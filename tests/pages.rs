@@ -82,6 +82,10 @@ async fn every_form_posts_to_a_route_of_the_contract() {
                 .split('"')
                 .next()
                 .unwrap();
+            if form.starts_with(r#" class="query" method="get" action="/tour/promql""#) {
+                // The query page's form only reads: a GET, so a query's address can be shared.
+                continue;
+            }
             if form.starts_with(r#" class="designer" method="get" action=""#) {
                 // The bucket designer's forms ask for its page again, changing nothing.
                 assert_eq!(action, "/tour/buckets", "{page}");

@@ -19,11 +19,15 @@ fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet --bin metrics-tour --example bare_poem --example upload_storm --example hostile_clients
+# PROFILE=dev (as the docs test runs the quick mode) reuses the test build: it checks the script runs, and
+# measures nothing worth quoting.
+PROFILE=${PROFILE:-release}
+cargo build --profile "$PROFILE" --quiet --bin metrics-tour --example bare_poem --example upload_storm --example hostile_clients
+BUILT=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
-target/release/metrics-tour --listen $TOUR --upload-seconds 1..2 2>/dev/null & pids+=($!); tour_pid=$!
-target/release/examples/bare_poem $BARE & pids+=($!)
+$BUILT/metrics-tour --listen $TOUR --upload-seconds 1..2 2>/dev/null & pids+=($!); tour_pid=$!
+$BUILT/examples/bare_poem $BARE & pids+=($!)
 if python3 -c 'import flask, gunicorn, prometheus_client' 2>/dev/null; then
   (cd $HERE && exec python3 -m gunicorn -w 2 -b $SEED --log-level warning seed_flask:app) & pids+=($!)
 else
@@ -62,9 +66,9 @@ if [ -n "$SEED" ]; then
   echo "GET /metrics (seed, Flask on gunicorn -w 2): $seed req/s; tour = $(ratio "$metrics" "$seed")x (target >= 5x)"
 fi
 
-target/release/metrics-tour --listen $STORM --upload-seconds 1..2 2>/dev/null & pids+=($!)
+$BUILT/metrics-tour --listen $STORM --upload-seconds 1..2 2>/dev/null & pids+=($!)
 sleep 1
-target/release/examples/upload_storm $STORM 2000
+$BUILT/examples/upload_storm $STORM 2000
 
 # Memory after ten thousand requests, then after $REQUESTS (wrk until the counter passes it).
 while [ "$(requests_served)" -lt 10000 ]; do wrk -t1 -c8 -d1s -s $HERE/post.lua "http://$TOUR/counter" >/dev/null; done
@@ -82,11 +86,11 @@ echo "resident memory: $after_10k KiB after 10k requests, $after_1m KiB after $s
 hostile_pid=""
 fresh_tour() {
   [ -n "$hostile_pid" ] && kill "$hostile_pid" && wait "$hostile_pid" 2>/dev/null || true
-  target/release/metrics-tour --listen $HOSTILE --upload-seconds 60..60 $TIMEOUTS 2>/dev/null & pids+=($!); hostile_pid=$!
+  $BUILT/metrics-tour --listen $HOSTILE --upload-seconds 60..60 $TIMEOUTS 2>/dev/null & pids+=($!); hostile_pid=$!
   sleep 1
   idle_kib=$(rss_kib $hostile_pid)
 }
-attack() { target/release/examples/hostile_clients $HOSTILE "$@"; }
+attack() { $BUILT/examples/hostile_clients $HOSTILE "$@"; }
 metric() {
   curl -s -g "http://$HOSTILE/metrics?name[]=$1" | awk -v name="$1" '$1 == name {print $2}'
 }

@@ -4,9 +4,11 @@
 //! - [`snapshot`]: the plain numbers a view sees, read from one `gather()`.
 //! - [`history`]: the last two minutes of the counter, the gauge and the summary's quantiles,
 //!   sampled once a second by a task started beside the server.
+//! - [`promql`]: one query explained as a tree, with its warnings, as a page and as plain text.
 //! - [`quiz`]: the self-check quiz; [`query`] runs its PromQL answers in the `--prometheus` server.
 
 pub mod history;
+pub mod promql;
 pub mod query;
 pub mod quiz;
 pub mod snapshot;

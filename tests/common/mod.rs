@@ -29,6 +29,7 @@ pub const PAGES: &[&str] = &[
     "/tour/anatomy",
     "/tour/labels",
     "/tour/buckets",
+    "/tour/promql",
     "/tour/quiz",
 ];
 
