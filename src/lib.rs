@@ -11,8 +11,8 @@
 //! - [`traffic`]: `--traffic`, a built-in crowd of visitors whose rate swells and ebbs, with incidents.
 //! - [`lessons`]: one file per metric type, its lesson and its demo routes: [`lessons::counter`],
 //!   [`lessons::gauge`], [`lessons::histogram`] (the seed's upload), [`lessons::summary`]; and
-//!   [`lessons::labels`], labels and cardinality; [`lessons::staleness`], a series that stops and
-//!   the first increment.
+//!   [`lessons::labels`], labels and cardinality; [`lessons::buckets`], the bucket designer;
+//!   [`lessons::staleness`], a series that stops and the first increment.
 //! - [`summary`]: the summary type the `prometheus` crate lacks: its public face first, the engine
 //!   ([`summary::bins`], [`summary::window`], [`summary::clock`]) below it.
 //! - [`http`]: what every route shares: [`http::params`], [`http::bad_input`], [`http::reply`],
@@ -104,6 +104,8 @@ pub fn app(state: AppState) -> impl Endpoint<Output = Response> {
             only(Method::GET, tour::native_histogram),
         )
         .at("/tour/exemplars", only(Method::GET, tour::exemplars))
+        .at("/tour/buckets", only(Method::GET, lessons::buckets::page))
+        .at("/buckets", only(Method::GET, lessons::buckets::plain))
         .at("/static/tour.css", only(Method::GET, tour::css))
         .at("/static/tour.js", only(Method::GET, tour::js))
         .catch_error(not_found)

@@ -41,6 +41,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             }))
             (section("The buckets, as /metrics says them", scroll_box("The buckets", buckets_table(&uploads))))
             (section("Estimating a quantile", scroll_box("Estimates against the truth", estimates(&uploads, &snapshot.kept_uploads, snapshot.kept_uploads_capacity))))
+            p { "Other edges would answer differently: the " a href="/tour/buckets" { "bucket designer" } " replays these uploads into edges you propose and shows each estimate's error and the series they cost." }
             (section("When to choose it", html! {
                 p { "For anything you would ask “how long?” or “how big?” about, when you want percentiles or an SLO "
                     "across many instances. Buckets from every instance add up, so a fleet-wide quantile is one "

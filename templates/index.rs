@@ -85,6 +85,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     li { a href="/tour/native-histogram" { "Native histogram" } ": buckets nobody has to choose, the type prometheus.io now recommends." }
                     li { a href="/tour/exemplars" { "Exemplars" } ": from a slow bucket to the very request that landed there." }
                     li { a href="/tour/anatomy" { "Anatomy of /metrics" } ": every line a scraper reads, explained." }
+                    li { a href="/tour/buckets" { "Bucket designer" } ": propose bucket edges, see each quantile's error and the series they cost." }
                     li { a href="/tour/labels" { "Labels and cardinality" } ": one series per label combination, and why a label never comes from the request." }
                     li { a href="/tour/staleness" { "Staleness" } ": a series that stops, a target that dies, and the first increment increase() cannot see." }
                     li { a href="/tour/quiz" { "The quiz" } ": check yourself, in the browser or with curl." }

@@ -15,9 +15,11 @@
 //! - [`quiz`]: the self-check quiz, as a page and as plain text.
 //! - [`native_histogram`]: exponential buckets nobody chose, decoded from our own protobuf.
 //! - [`exemplars`]: the request behind each bucket, by trace id.
+//! - [`buckets`]: the bucket designer, as a page and as plain text.
 //! - [`promql`]: one query taken apart, node by node, with its warnings.
 
 pub mod anatomy;
+pub mod buckets;
 pub mod chart;
 pub mod counter;
 pub mod exemplars;
@@ -77,6 +79,7 @@ pub fn frame(title: &str, body: Markup) -> Markup {
                         a href="/tour/summary" { "Summary" }
                         a href="/tour/versus" { "Histogram vs summary" }
                         a href="/tour/native-histogram" { "Native histogram" }
+                        a href="/tour/buckets" { "Buckets" }
                         a href="/tour/exemplars" { "Exemplars" }
                         a href="/tour/anatomy" { "Anatomy of /metrics" }
                         a href="/tour/labels" { "Labels" }

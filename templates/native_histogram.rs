@@ -38,6 +38,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                 }
                 None => p.empty { "The native histogram " code { "tour_response_native_seconds" } " is not in /metrics." },
             }
+            p { "The " a href="/tour/buckets?schema=3&observations=responses" { "bucket designer" } " replays the response times into any schema, or into classic edges you propose, and compares the estimates and the series each costs." }
             (section("Asking Prometheus", queries()))
             (section("Why nobody has to choose buckets", why(snapshot.native.as_ref().map(|native| native.schema))))
         },

@@ -173,6 +173,17 @@ fn clock(at: f64, now: f64) -> String {
     format!("{h:02}:{m:02}:{s:02} UTC ({ago} s ago)")
 }
 
+/// A series' labels as PromQL writes them: `name{key="value", ...}`.
+fn labels(labels: &std::collections::BTreeMap<String, String>) -> String {
+    let name = labels.get("__name__").map_or("", String::as_str);
+    let pairs: Vec<String> = labels
+        .iter()
+        .filter(|(key, _)| *key != "__name__")
+        .map(|(key, value)| format!("{key}={value:?}"))
+        .collect();
+    format!("{name}{{{}}}", pairs.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,15 +196,4 @@ mod tests {
             "12:34:56 UTC (37 s ago)"
         );
     }
-}
-
-/// A series' labels as PromQL writes them: `name{key="value", ...}`.
-fn labels(labels: &std::collections::BTreeMap<String, String>) -> String {
-    let name = labels.get("__name__").map_or("", String::as_str);
-    let pairs: Vec<String> = labels
-        .iter()
-        .filter(|(key, _)| *key != "__name__")
-        .map(|(key, value)| format!("{key}={value:?}"))
-        .collect();
-    format!("{name}{{{}}}", pairs.join(", "))
 }

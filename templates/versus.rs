@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     lessons::histogram::exact_quantile,
-    native_histogram::{index::BucketIndex, quantile::histogram_quantile, NativeSnapshot},
+    native_histogram::{quantile::histogram_quantile, NativeSnapshot},
     tour::snapshot::HistogramData,
 };
 
@@ -34,6 +34,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             (windows_note())
             (section("The three answers", scroll_box("The three answers", answers(snapshot))))
             (section("The trade-off", scroll_box("Which to choose", trade_off())))
+            p { "The histogram's error depends on its edges: the " a href="/tour/buckets?observations=responses" { "bucket designer" } " replays these response times into edges you propose." }
         },
     )
 }
@@ -103,39 +104,14 @@ fn whole_seconds(span: f64) -> String {
 /// `values` counted into `histogram`'s bucket edges: what the histogram's buckets gained over the
 /// window those values came from.
 fn same_buckets(histogram: &HistogramData, values: &[f64]) -> HistogramData {
-    HistogramData {
-        buckets: histogram
-            .buckets
-            .iter()
-            .map(|&(le, _)| (le, values.iter().filter(|&&v| v <= le).count() as u64))
-            .collect(),
-        sum: values.iter().sum(),
-        count: values.len() as u64,
-    }
+    let edges: Vec<f64> = histogram.buckets.iter().map(|&(le, _)| le).collect();
+    HistogramData::replay(&edges, values)
 }
 
 /// `values` counted into `native`'s exponential buckets (its schema and zero threshold): what the
 /// native histogram's buckets gained over the window those values came from.
 fn same_native_buckets(native: &NativeSnapshot, values: &[f64]) -> NativeSnapshot {
-    let index = BucketIndex::new(native.schema);
-    let mut positive = std::collections::BTreeMap::new();
-    let mut zero_count = 0;
-    for &v in values {
-        if v.abs() <= native.zero_threshold {
-            zero_count += 1;
-        } else if v > 0.0 && v.is_finite() {
-            *positive.entry(index.index(v)).or_insert(0u64) += 1;
-        }
-    }
-    NativeSnapshot {
-        schema: native.schema,
-        zero_threshold: native.zero_threshold,
-        zero_count,
-        count: values.len() as u64,
-        sum: values.iter().sum(),
-        positive: positive.into_iter().collect(),
-        negative: Vec::new(),
-    }
+    NativeSnapshot::replay(native.schema, native.zero_threshold, values)
 }
 
 /// An answer and its relative error against `exact`, e.g. `0.123 (+4.2%)`.

@@ -201,6 +201,18 @@ fn look_for(block: &Block, out: &str) -> Result<(), String> {
                 && out.to_ascii_lowercase().contains("content-encoding: gzip"),
             "`# TYPE tour_clicks counter`, `# EOF` and `Content-Encoding: gzip`",
         )
+    } else if text.contains("/buckets?edges=2,4,6,8,10") {
+        let quantiles = out
+            .lines()
+            .filter(|line| line.split(' ').nth(1) == Some("estimate") && line.contains(" error "))
+            .count();
+        expect(
+            quantiles == 6
+                && out.contains("cost 14 series per instance")
+                && out.contains("cost 9 series per instance")
+                && out.contains("450 across 50 instances"),
+            "three quantile lines for each, `cost 14 series per instance`, then `cost 9 series per instance` and `450 across 50 instances`",
+        )
     } else if text.contains("promtool check metrics") {
         expect(out.is_empty(), "nothing at all")
     } else if text.contains("5003/summary?value=2") {

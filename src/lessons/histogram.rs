@@ -104,7 +104,8 @@ pub struct Estimate {
     pub q: f64,
     /// `q × count`: how many observations lie below the answer.
     pub rank: f64,
-    /// The bucket `(start, end]` holding that rank.
+    /// The bucket `(start, end]` holding that rank; `start` is `-Inf` for a lowest bucket whose
+    /// edge is not positive.
     pub start: f64,
     pub end: f64,
     /// Observations below `start`, and inside the bucket.
@@ -117,8 +118,24 @@ pub struct Estimate {
 }
 
 impl HistogramData {
-    /// Estimates the `q`-quantile as Prometheus' `histogram_quantile` does: find the bucket where the
-    /// rank falls, and assume its observations are spread evenly inside it. `None` with no observations.
+    /// `values` counted into buckets with these finite upper `edges` (increasing), as a histogram
+    /// observing them would count them: what the versus lesson and the bucket designer replay.
+    pub fn replay(edges: &[f64], values: &[f64]) -> HistogramData {
+        HistogramData {
+            buckets: edges
+                .iter()
+                .map(|&le| (le, values.iter().filter(|&&v| v <= le).count() as u64))
+                .collect(),
+            sum: values.iter().sum(),
+            count: values.len() as u64,
+        }
+    }
+
+    /// Estimates the `q`-quantile as Prometheus' `histogram_quantile` does on classic buckets
+    /// (`bucketQuantile` in v3.5.0's `promql/quantile.go`, the same in 2.42): find the bucket where
+    /// the rank falls, and assume its observations are spread evenly inside it. The lowest bucket
+    /// starts at 0 when its edge is positive, and answers its edge when it is not; a rank past the
+    /// last edge answers that edge. `None` with no observations.
     pub fn estimate(&self, q: f64) -> Option<Estimate> {
         if self.count == 0 || self.buckets.is_empty() {
             return None;
@@ -126,13 +143,14 @@ impl HistogramData {
         let rank = q * self.count as f64;
         let mut below = 0;
         let mut start = 0.0;
-        for &(end, cumulative) in &self.buckets {
+        for (slot, &(end, cumulative)) in self.buckets.iter().enumerate() {
             if cumulative as f64 >= rank {
                 let inside = cumulative - below;
-                let share = if inside == 0 {
-                    1.0
+                let value = if slot == 0 && end <= 0.0 {
+                    start = f64::NEG_INFINITY;
+                    end
                 } else {
-                    (rank - below as f64) / inside as f64
+                    start + (end - start) * ((rank - below as f64) / inside as f64)
                 };
                 return Some(Estimate {
                     q,
@@ -141,7 +159,7 @@ impl HistogramData {
                     end,
                     below,
                     inside,
-                    value: start + (end - start) * share,
+                    value,
                     overflow: false,
                 });
             }

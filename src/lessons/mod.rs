@@ -9,9 +9,12 @@
 //!
 //! And the lessons that cut across types:
 //! - [`labels`]: one series per label combination, and why a label never comes from the request.
+//! - [`buckets`]: the bucket designer, `GET /tour/buckets` and `GET /buckets`: proposed edges tried
+//!   on the tour's kept observations, each quantile's error, and the cost in series.
 //! - [`staleness`]: a series that stops, a target that dies, and the first increment `increase()`
 //!   cannot see; `POST /shift/end`.
 
+pub mod buckets;
 pub mod counter;
 pub mod gauge;
 pub mod histogram;

@@ -47,6 +47,7 @@ pub mod index;
 pub mod quantile;
 pub mod spans;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -244,6 +245,41 @@ fn merge_pairs(buckets: &[(i32, u64)]) -> Vec<(i32, u64)> {
         }
     }
     merged
+}
+
+impl NativeSnapshot {
+    /// `values` counted into the buckets of `schema` with this zero threshold, as a native
+    /// histogram observing them at that schema would count them (NaN only in the count): what the
+    /// versus lesson and the bucket designer replay.
+    pub fn replay(schema: i32, zero_threshold: f64, values: &[f64]) -> NativeSnapshot {
+        let index = BucketIndex::new(schema);
+        let (mut positive, mut negative) = (BTreeMap::new(), BTreeMap::new());
+        let mut zero_count = 0;
+        for &v in values {
+            let magnitude = v.abs().min(HIGHEST);
+            if v.is_nan() {
+                continue;
+            } else if magnitude <= zero_threshold {
+                zero_count += 1;
+            } else {
+                let side = if v > 0.0 {
+                    &mut positive
+                } else {
+                    &mut negative
+                };
+                *side.entry(index.index(magnitude)).or_insert(0u64) += 1;
+            }
+        }
+        NativeSnapshot {
+            schema,
+            zero_threshold,
+            zero_count,
+            count: values.len() as u64,
+            sum: values.iter().sum(),
+            positive: positive.into_iter().collect(),
+            negative: negative.into_iter().collect(),
+        }
+    }
 }
 
 impl Collector for NativeHistogram {

@@ -47,8 +47,9 @@ pub const MAX_LABEL_TEXT: usize = 32;
 pub const MAX_JOINED: usize = 4;
 /// How far `offset` and `@` may move a selector from the evaluation time, either way.
 pub const MAX_SHIFT: Duration = Duration::from_secs(24 * 3600);
-/// The jobs that scrape the tour (`docs/prometheus.yml`): one tour, and the fleet of three.
-pub const JOBS: [&str; 2] = ["tour", "tour-fleet"];
+/// The jobs that scrape the tour (`docs/prometheus.yml`): one tour, the fleet of three, and on
+/// Prometheus 3 the same tour asked in protobuf for its native histogram.
+pub const JOBS: [&str; 3] = ["tour", "tour-fleet", "tour-native"];
 /// The series the recording rules in `docs/rules.yml` write from the tour's metrics.
 pub const RULES: [&str; 1] = ["job:upload_request_duration_seconds:p90_1m"];
 /// Series Prometheus writes itself for every target it scrapes: `up`, and those starting `scrape_`.
@@ -96,7 +97,7 @@ pub struct Gate {
     names: BTreeSet<String>,
     /// `__name__=~"..."`, every name above: put into a selector that names no metric.
     name_matcher: Matcher,
-    /// `job=~"tour|tour-fleet"`: put into a selector that names no job of the tour's.
+    /// `job=~"tour|tour-fleet|tour-native"`: put into a selector that names no job of the tour's.
     job_matcher: Matcher,
 }
 
@@ -651,11 +652,11 @@ mod tests {
         assert_eq!(passes(r#"up{job="tour-fleet"}"#), r#"up{job="tour-fleet"}"#);
         assert_eq!(
             passes("rate(tour_clicks_total[5m])"),
-            r#"rate(tour_clicks_total{job=~"tour|tour-fleet"}[5m])"#
+            r#"rate(tour_clicks_total{job=~"tour|tour-fleet|tour-native"}[5m])"#
         );
         assert_eq!(
             passes(r#"up{job=~"prom.*"}"#),
-            r#"up{job=~"prom.*",job=~"tour|tour-fleet"}"#
+            r#"up{job=~"prom.*",job=~"tour|tour-fleet|tour-native"}"#
         );
         for theirs in [r#"up{job="prometheus"}"#, r#"up{job=""}"#] {
             let (rule, why) = refused(theirs);

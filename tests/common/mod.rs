@@ -28,6 +28,7 @@ pub const PAGES: &[&str] = &[
     "/tour/exemplars",
     "/tour/anatomy",
     "/tour/labels",
+    "/tour/buckets",
     "/tour/promql",
     "/tour/staleness",
     "/tour/quiz",
