@@ -38,7 +38,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "format. The numbers are the same; what differs matters when you write queries:" }
                 dl.facts {
                     dt { code { "le=\"5.0\"" } " and " code { "quantile=\"0.9\"" } }
-                    dd #anatomy-le { "OpenMetrics spells each bound one canonical way, as a float: with a decimal point or an exponent ("
+                    dd #anatomy-le { "OpenMetrics recommends one canonical spelling of each bound, as a float (parsers must accept others), and the tour follows it: with a decimal point or an exponent ("
                         code { "5.0" } ", " code { "1e-05" } "); the text format writes " code { "le=\"5\"" } ". Prometheus 3 stores every "
                         code { "le" } " and " code { "quantile" } " that canonical way, whatever format it scraped, so a query must say "
                         code { "le=\"5.0\"" } ": " code { "le=\"5\"" } " matches no stored series. Prometheus 2.42 did so only for "
@@ -50,7 +50,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     dt { code { "_created" } }
                     dd #anatomy-created { "Where a client sends it, a sample saying when a counter, histogram or summary began counting "
                         "(Unix seconds). A scraper that first sees a count of 500 can then tell 500 just now from 500 over days. "
-                        "The tour sends it for its own families without labels; the text format has no such line." }
+                        "The tour sends it for its own families (per series where they have labels, as the staleness lesson's shifts do), not for http_*; the text format has no such line." }
                     dt { code { "# EOF" } }
                     dd { "The last line: a scraper can tell a whole answer from one cut short. The text format simply ends." }
                 }

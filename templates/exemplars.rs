@@ -41,8 +41,8 @@ pub fn page(snapshot: &Snapshot) -> Markup {
                     "so no one else's request replaces it:" }
                 (command(&format!("curl -s -H 'Accept: application/openmetrics-text' {origin}/metrics | grep 4bf92f3577b34da6a3ce929d0e0e4736")))
                 p { "A Prometheus started with " code { "--enable-feature=exemplar-storage" } " (see docs/classroom.md) keeps it; "
-                    "its API finds it by the series:" }
-                (command("curl -s \"http://localhost:9091/api/v1/query_exemplars?query=tour_response_bucketed_seconds_bucket&start=$(( $(date +%s) - 600 ))&end=$(date +%s)\""))
+                    "its API finds it by the series (on Prometheus 2.42's two-server setup, ask the second one, on port 9091):" }
+                (command("curl -s \"http://localhost:9090/api/v1/query_exemplars?query=tour_response_bucketed_seconds_bucket&start=$(( $(date +%s) - 600 ))&end=$(date +%s)\""))
                 (windows_note())
             }))
         },

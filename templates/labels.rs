@@ -36,7 +36,7 @@ pub fn page(snapshot: &Snapshot, cardinality: &Cardinality) -> Markup {
             (section("The cost of a label taken from the request", html! {
                 p { "Every new value makes a new series, and each series costs, for as long as it lives:" }
                 ul {
-                    li { "memory in the app, which keeps every series it has seen until the code removes it (this tour never does);" }
+                    li { "memory in the app, which keeps every series it has seen until the code removes it (this tour never does for http_requests_total);" }
                     li { "bytes in every scrape, as the measurement above shows;" }
                     li { "memory, index entries and disk in Prometheus, for as long as it keeps the data." }
                 }

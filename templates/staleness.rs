@@ -48,13 +48,13 @@ pub fn page(snapshot: &Snapshot, lesson: &Lesson) -> Markup {
                     "stopped is returned for up to five minutes after its last sample." }
                 p { "Samples exposed with their own timestamp (" code { "my_series 7 1767225600000" } ") get no marker: "
                     "Prometheus does not track them for staleness, so when they stop, an instant query goes on returning "
-                    "the last one until it is five minutes old. Prometheus 3.5 and 2.42 both do this; Prometheus 3 can "
-                    "mark them too with " code { "track_timestamps_staleness: true" } " in the scrape config, an option 2.42 lacks." }
+                    "the last one until it is five minutes old. Prometheus 3.5 and 2.42 both do this by default; since 2.48 "
+                    "a scrape config can mark them too with " code { "track_timestamps_staleness: true" } ", an option 2.42 lacks." }
             }))
             (section("Watch a target with up", html! {
                 p { "Every scrape writes " code { "up" } " for its target: 1 when the scrape succeeded, 0 when it failed. "
-                    "An alert on a series' absence cannot tell a stopped shift from a dead target, nor fire for a series "
-                    "that never existed; " code { "up" } " is always there, and says which." }
+                    "An alert on a series' absence cannot tell a stopped shift from a dead target; " code { "up" } " is there "
+                    "for every target Prometheus is told to scrape, and says which." }
                 (promql("up{job=\"tour\"}", "1 for each instance of the tour whose last scrape succeeded, 0 for one whose scrape failed: alert on up == 0."))
                 p { code { "absent(tour_shift_workers)" } " answers only when no series of the name is left anywhere: "
                     "it suits one series that should always exist, not a target among many." }

@@ -219,6 +219,21 @@ async fn queries_are_judged_with_the_fleet_running(
             assert_eq!(verdict.lines().count(), 1, "{verdict}");
         }
     }
+    // A "not yet" adds the first warning /promql gives the learner's query: here, rate() of a gauge.
+    let (status, verdict) = learner
+        .answer(
+            "query-clicks-rate",
+            "rate(tour_temperature_celsius{job=\"tour\"}[5m])",
+        )
+        .await;
+    assert!(
+        status == 200
+            && verdict.starts_with("not yet: ")
+            && verdict.contains(
+                "; warning: rate() of tour_temperature_celsius, a gauge (see /tour/gauge)"
+            ),
+        "{verdict}"
+    );
     // A query that does not parse never reaches Prometheus: the gate refuses it with the parser's
     // message.
     let (status, verdict) = learner

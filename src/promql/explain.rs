@@ -264,8 +264,8 @@ fn describe_aggregation(aggregate: &AggregateExpr) -> (String, String, Option<&'
         "stdvar" => "the population variance of each group's values",
         "topk" => "keeps the k largest series of each group, labels and all",
         "bottomk" => "keeps the k smallest series of each group, labels and all",
-        "limitk" => "keeps k series of each group, chosen deterministically",
-        "limit_ratio" => "keeps a fixed share of each group's series",
+        "limitk" => "keeps k series of each group, chosen deterministically (experimental: Prometheus 3.5 needs --enable-feature=promql-experimental-functions)",
+        "limit_ratio" => "keeps a fixed share of each group's series (experimental: Prometheus 3.5 needs --enable-feature=promql-experimental-functions)",
         "quantile" => "the φ-quantile of each group's values (across series, not over time)",
         "count_values" => "counts the series in each group that share a value",
         _ => "aggregates the series in each group",
@@ -274,6 +274,13 @@ fn describe_aggregation(aggregate: &AggregateExpr) -> (String, String, Option<&'
         "topk" | "bottomk" | "limitk" | "limit_ratio" => {
             "every label of the series kept, its name included".into()
         }
+        "count_values" => format!(
+            "{}, plus a label named by its first argument holding each distinct value",
+            grouping(&aggregate.modifier)
+                .split(':')
+                .next()
+                .unwrap_or_default()
+        ),
         _ => grouping(&aggregate.modifier),
     };
     let lesson = match op.as_str() {
@@ -330,6 +337,22 @@ fn describe_binary(binary: &BinaryExpr) -> (String, String, Option<&'static str>
         NO_LABELS.into()
     } else if binary.op.is_set_operator() || (comparison && !returns_bool) {
         "those of the series kept, their name included when they had one".into()
+    } else if lhs == Returns::InstantVector && rhs == Returns::InstantVector {
+        match binary
+            .modifier
+            .as_ref()
+            .and_then(|modifier| modifier.matching.as_ref())
+        {
+            Some(LabelModifier::Include(labels)) => format!(
+                "the left side's {} only (plus any group_left or group_right labels), without the metric name",
+                labels.labels.join(", ")
+            ),
+            Some(LabelModifier::Exclude(labels)) => format!(
+                "the left side's, without {} and the metric name (plus any group_left or group_right labels)",
+                labels.labels.join(", ")
+            ),
+            None => "the left side's, without the metric name".into(),
+        }
     } else {
         "those of the vector side, without the metric name".into()
     };
@@ -465,6 +488,30 @@ mod tests {
         );
         let nodes = tree("sum(rate(tour_clicks_total[5m]))");
         assert!(nodes[0].labels.starts_with("none"), "{}", nodes[0].labels);
+    }
+
+    #[test]
+    fn count_values_adds_a_label_and_matching_narrows_the_labels_of_arithmetic() {
+        let nodes = tree("count_values(\"value\", tour_temperature_celsius)");
+        assert!(
+            nodes[0]
+                .labels
+                .contains("a label named by its first argument"),
+            "{}",
+            nodes[0].labels
+        );
+        let nodes = tree("tour_response_seconds_sum / on (instance) tour_response_seconds_count");
+        assert!(
+            nodes[0].labels.starts_with("the left side's instance only"),
+            "{}",
+            nodes[0].labels
+        );
+        let nodes = tree("tour_response_seconds_sum / ignoring (job) tour_response_seconds_count");
+        assert!(
+            nodes[0].labels.contains("without job"),
+            "{}",
+            nodes[0].labels
+        );
     }
 
     #[test]

@@ -271,7 +271,7 @@ impl Walk<'_> {
         if call.func.experimental {
             return refuse(
                 "experimental",
-                format!("{name}() is experimental: Prometheus 3 refuses it unless started with --enable-feature=promql-experimental-functions, and 2.42 does not have it"),
+                format!("{name}() is experimental in promql-parser 0.11.1, which reads the tour's queries: Prometheus 3.5 either refuses it unless started with --enable-feature=promql-experimental-functions or does not have it, and 2.42 does not have it"),
             );
         }
         if name != "label_replace" && name != "label_join" {

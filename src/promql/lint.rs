@@ -102,6 +102,15 @@ pub struct Lint {
     pub lesson: &'static str,
 }
 
+impl Lint {
+    /// What is wrong, without the why and the fix: the message up to its first colon.
+    pub fn headline(&self) -> &str {
+        self.message
+            .split_once(": ")
+            .map_or(self.message.as_str(), |(what, _)| what)
+    }
+}
+
 /// Every warning for `expr`, in the order its nodes are met.
 pub fn lint(expr: &Expr, kinds: &Kinds, interval: ScrapeInterval) -> Vec<Lint> {
     let mut lints = Vec::new();
@@ -191,10 +200,15 @@ fn check_call(call: &Call, kinds: &Kinds, interval: ScrapeInterval, lints: &mut 
                 } else {
                     "a summary's quantile"
                 };
+                let prometheus_says = if name == "irate" {
+                    "neither Prometheus 3 nor 2.42 says a word"
+                } else {
+                    "Prometheus 3 adds only an info annotation, 2.42 says nothing"
+                };
                 lints.push(Lint {
                     rule: "rate-of-a-gauge",
                     message: format!(
-                        "{name}() of {metric}, {what}: {name}() reads every fall as a counter restart and adds it back, so the answer is made up; use delta() or deriv() for a gauge (Prometheus 3 adds only an info annotation, 2.42 says nothing)"
+                        "{name}() of {metric}, {what}: {name}() reads every fall as a counter restart and adds it back, so the answer is made up; use delta() or deriv() for a gauge ({prometheus_says})"
                     ),
                     lesson: "/tour/gauge",
                 });
@@ -237,7 +251,7 @@ fn check_call(call: &Call, kinds: &Kinds, interval: ScrapeInterval, lints: &mut 
     });
     let needs_samples = matches!(
         name,
-        "rate" | "irate" | "increase" | "delta" | "idelta" | "deriv" | "resets" | "changes"
+        "rate" | "irate" | "increase" | "delta" | "idelta" | "deriv"
     );
     for range in ranges {
         let shortest = std::time::Duration::from_secs(4 * interval.seconds);
@@ -253,7 +267,7 @@ fn check_call(call: &Call, kinds: &Kinds, interval: ScrapeInterval, lints: &mut 
             lints.push(Lint {
                 rule: "short-range",
                 message: format!(
-                    "{name}() over [{}], under 4 times {told}: a range needs at least two samples, and a missed scrape leaves it empty; use [{}] or more",
+                    "{name}() over [{}], under 4 times {told}: {name}() needs at least two samples in the range, and a scrape or two missed leaves it fewer, so the line has gaps; use [{}] or more",
                     duration(range),
                     duration(shortest)
                 ),
@@ -329,6 +343,19 @@ mod tests {
             rules("irate(file_uploads_in_progress[1m])"),
             ["rate-of-a-gauge"]
         );
+        // Prometheus 3's annotation is for rate() and increase() alone (engine.go at v3.5.0).
+        let metrics = Metrics::new(&Config::default()).unwrap();
+        let kinds = Kinds::of(&metrics.registry.gather());
+        let said = |query: &str| {
+            let expr = promql_parser::parser::parse(query).unwrap();
+            lint(&expr, &kinds, ScrapeInterval::default())[0]
+                .message
+                .clone()
+        };
+        assert!(
+            said("irate(tour_temperature_celsius[1m])").contains("neither Prometheus 3 nor 2.42")
+        );
+        assert!(said("rate(tour_temperature_celsius[1m])").contains("info annotation"));
         assert!(rules("rate(tour_clicks_total[5m])").is_empty());
         assert!(rules("rate(tour_response_seconds_count[5m])").is_empty());
         assert!(rules("delta(tour_temperature_celsius[5m])").is_empty());
@@ -398,6 +425,8 @@ mod tests {
         assert_eq!(rules("rate(tour_clicks_total[15s])"), ["short-range"]);
         assert_eq!(rules("rate(tour_clicks_total[10s:1s])"), ["short-range"]);
         assert!(rules("rate(tour_clicks_total[20s])").is_empty());
+        // resets() and changes() answer from the samples there are, even one.
+        assert!(rules("resets(tour_clicks_total[10s])").is_empty());
         assert!(rules("max_over_time(tour_temperature_celsius[10s])").is_empty());
     }
 

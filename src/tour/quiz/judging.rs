@@ -19,6 +19,7 @@ use crate::{
         bad_input::{plain_text, BadInput},
         params::Params,
     },
+    promql::lint::{lint, Kinds, ScrapeInterval},
     promql::{
         client::{self, Busy, QueryError, QueryResult},
         compare::{compare, cut},
@@ -217,6 +218,26 @@ async fn judge_query(
     }
     Ok(match compare(&mine, &theirs) {
         Ok(()) => Verdict::Correct(format!("your query gives the same result as {reference}")),
-        Err(difference) => Verdict::NotYet(format!("{difference}; one answer is {reference}")),
+        Err(difference) => Verdict::NotYet(format!(
+            "{difference}; one answer is {reference}{}",
+            first_warning(state, answer)
+        )),
     })
+}
+
+/// The first warning `/promql` gives the learner's query, as a short clause for a "not yet":
+/// the mistake its shape shows, and the lesson that teaches it; empty when it shows none.
+fn first_warning(state: &AppState, answer: &str) -> String {
+    let Ok(expr) = crate::promql::parse(answer) else {
+        return String::new();
+    };
+    let kinds = Kinds::of(&state.metrics.registry.gather());
+    match lint(&expr, &kinds, ScrapeInterval::default()).first() {
+        Some(warning) => format!(
+            "; warning: {} (see {})",
+            cut(warning.headline(), 80),
+            warning.lesson
+        ),
+        None => String::new(),
+    }
 }
