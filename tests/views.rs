@@ -681,7 +681,10 @@ fn created_is_explained_as_when_the_count_began() {
         created.contains("500 just now from 500 over days"),
         "{created}"
     );
-    assert!(created.contains("without labels"), "{created}");
+    assert!(
+        created.contains("per series where they have labels"),
+        "{created}"
+    );
 }
 
 #[test]
