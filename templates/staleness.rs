@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     lessons::staleness::{Asked, Lesson, QUERIES},
-    promql::client::Sample,
+    promql::{client::Sample, compare::labels},
     state::SHIFTS,
 };
 
@@ -171,17 +171,6 @@ fn clock(at: f64, now: f64) -> String {
     let (h, m, s) = (seconds / 3600 % 24, seconds / 60 % 60, seconds % 60);
     let ago = (now - at).max(0.0).round();
     format!("{h:02}:{m:02}:{s:02} UTC ({ago} s ago)")
-}
-
-/// A series' labels as PromQL writes them: `name{key="value", ...}`.
-fn labels(labels: &std::collections::BTreeMap<String, String>) -> String {
-    let name = labels.get("__name__").map_or("", String::as_str);
-    let pairs: Vec<String> = labels
-        .iter()
-        .filter(|(key, _)| *key != "__name__")
-        .map(|(key, value)| format!("{key}={value:?}"))
-        .collect();
-    format!("{name}{{{}}}", pairs.join(", "))
 }
 
 #[cfg(test)]

@@ -239,18 +239,10 @@ async fn page_queries(tour: &Tour) -> Vec<(String, String)> {
             .text();
         for block in html.split("<div class=\"promql\"><pre><code>").skip(1) {
             let query = block.split("</code>").next().unwrap();
-            queries.push((page.clone(), unescape(query)));
+            queries.push((page.clone(), common::unescape(query)));
         }
     }
     queries
-}
-
-fn unescape(html: &str) -> String {
-    html.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

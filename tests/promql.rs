@@ -34,18 +34,10 @@ async fn shown_queries() -> Vec<(String, String)> {
         let html = common::body(client.get(*page).send().await).await;
         for block in html.split("<div class=\"promql\"><pre><code>").skip(1) {
             let query = block.split("</code>").next().unwrap();
-            queries.push((page.to_string(), unescape(query)));
+            queries.push((page.to_string(), common::unescape(query)));
         }
     }
     queries
-}
-
-fn unescape(html: &str) -> String {
-    html.replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
 }
 
 /// `GET /promql?query=Q` in plain text: the status and the body.

@@ -263,16 +263,8 @@ fn parse_answer(body: &[u8]) -> Result<QueryResult, QueryError> {
             let mut samples = series
                 .iter()
                 .map(|series| {
-                    let labels = series["metric"]
-                        .as_object()
-                        .ok_or_else(garbled)?
-                        .iter()
-                        .map(|(name, value)| {
-                            (name.clone(), value.as_str().unwrap_or("").to_owned())
-                        })
-                        .collect();
                     Ok(Sample {
-                        labels,
+                        labels: labels_of(series).ok_or_else(garbled)?,
                         value: number(&series["value"]).ok_or_else(garbled)?,
                     })
                 })
@@ -300,12 +292,7 @@ fn parse_range_answer(body: &[u8]) -> Result<Vec<Series>, QueryError> {
     let mut all = result
         .iter()
         .map(|series| {
-            let labels = series["metric"]
-                .as_object()
-                .ok_or_else(garbled)?
-                .iter()
-                .map(|(name, value)| (name.clone(), value.as_str().unwrap_or("").to_owned()))
-                .collect();
+            let labels = labels_of(series).ok_or_else(garbled)?;
             let points = series["values"]
                 .as_array()
                 .ok_or_else(garbled)?
@@ -317,6 +304,17 @@ fn parse_range_answer(body: &[u8]) -> Result<Vec<Series>, QueryError> {
         .collect::<Result<Vec<_>, QueryError>>()?;
     all.sort_by(|a, b| a.labels.cmp(&b.labels));
     Ok(all)
+}
+
+/// A result series' labels, from its `metric` object.
+fn labels_of(series: &Value) -> Option<BTreeMap<String, String>> {
+    Some(
+        series["metric"]
+            .as_object()?
+            .iter()
+            .map(|(name, value)| (name.clone(), value.as_str().unwrap_or("").to_owned()))
+            .collect(),
+    )
 }
 
 /// A `[time, "value"]` pair's value; Prometheus writes numbers as strings, `NaN` and `+Inf` too.

@@ -95,7 +95,7 @@ fn kind(result: &QueryResult) -> String {
 }
 
 /// Labels as PromQL writes a selector: `name{a="1", b="2"}`.
-fn labels(labels: &BTreeMap<String, String>) -> String {
+pub fn labels(labels: &BTreeMap<String, String>) -> String {
     let name = labels.get("__name__").map_or("", String::as_str);
     let pairs: Vec<String> = labels
         .iter()

@@ -303,3 +303,12 @@ pub async fn uploads_in_progress(address: SocketAddr) -> Option<f64> {
     .text();
     sample(&text, "file_uploads_in_progress")
 }
+
+/// HTML text as a reader sees it: the few entities the views escape, turned back.
+pub fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
