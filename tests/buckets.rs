@@ -19,6 +19,15 @@ const UPLOADS: [f64; 20] = [
     12.5,
 ];
 
+/// The twenty uploads, observed into the histogram and kept for the designer, as the upload route
+/// does with each.
+fn upload(tour: &common::TestServer) {
+    for seconds in UPLOADS {
+        tour.state.metrics.file_upload_duration.observe(seconds);
+        tour.state.kept_uploads.keep(seconds);
+    }
+}
+
 /// `(q, estimate, exact, error)` from each quantile line of `GET /buckets`.
 fn quantile_lines(text: &str) -> Vec<(f64, f64, f64, String)> {
     text.lines()
@@ -44,10 +53,7 @@ async fn for_the_seeds_edges_the_designer_estimates_what_prometheus_answers_and_
         let Some((tour, prometheus)) = tour_judged_by(version).await else {
             continue;
         };
-        for seconds in UPLOADS {
-            tour.state.metrics.file_upload_duration.observe(seconds);
-            tour.state.kept_uploads.keep(seconds);
-        }
+        upload(&tour);
         let deadline = Instant::now() + Duration::from_secs(60);
         until_value(
             &prometheus,
@@ -291,10 +297,7 @@ async fn prometheus_3_keeps_the_seeds_edges_as_one_custom_bucket_histogram_with_
     else {
         return;
     };
-    for seconds in UPLOADS {
-        tour.state.metrics.file_upload_duration.observe(seconds);
-        tour.state.kept_uploads.keep(seconds);
-    }
+    upload(&tour);
     let deadline = Instant::now() + Duration::from_secs(60);
     until_value(
         &prometheus,
