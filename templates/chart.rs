@@ -281,7 +281,7 @@ pub struct DotRow {
 /// lanes' marks differ in shape as well as colour; `lanes` names them in the legend, `reference`
 /// the line. Each mark carries its value, rounded, as its title.
 pub fn dot_rows(id: &str, label: &str, lanes: &[&str], reference: &str, rows: &[DotRow]) -> Markup {
-    const LANE: f64 = 26.0;
+    const LANE: f64 = 30.0;
     let row_height = 46.0 + LANE * lanes.len() as f64;
     let scale = Scale::around(
         rows.iter()
@@ -344,7 +344,7 @@ pub fn dot_rows(id: &str, label: &str, lanes: &[&str], reference: &str, rows: &[
 /// A lane's mark centred on `(x, y)`: a dot, a square, a diamond, then a triangle, so lanes are
 /// told apart without their colour.
 fn shape(lane: usize, x: f64, y: f64) -> Markup {
-    const R: f64 = 9.0;
+    const R: f64 = 11.0;
     html! {
         @match lane % 4 {
             0 => circle cx=(f1(x)) cy=(f1(y)) r=(R) {},
