@@ -54,7 +54,7 @@ fn answers(snapshot: &Snapshot, rows: &[Answers]) -> Markup {
                     @let native = snapshot.native.as_ref().and_then(|native| native.snapshot());
                     table {
                         caption { "The same " (window.len()) " observations, those of the summary's window (the last "
-                            (rounded(span)) " s), asked for the same quantiles; in brackets, each answer's error against the exact value" }
+                            (rounded(span.round())) " s), asked for the same quantiles; in brackets, each answer's error against the exact value" }
                         thead { tr {
                             th scope="col" { "quantile" }
                             th scope="col" { "summary (computed in the app)" }
