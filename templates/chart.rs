@@ -341,16 +341,15 @@ pub fn dot_rows(id: &str, label: &str, lanes: &[&str], reference: &str, rows: &[
     }
 }
 
-/// A lane's mark centred on `(x, y)`: a dot, a square, a diamond, then a triangle, so lanes are
-/// told apart without their colour.
+/// A lane's mark centred on `(x, y)`: a dot, a square, then a diamond, so lanes are told apart
+/// without their colour.
 fn shape(lane: usize, x: f64, y: f64) -> Markup {
     const R: f64 = 11.0;
     html! {
-        @match lane % 4 {
+        @match lane {
             0 => circle cx=(f1(x)) cy=(f1(y)) r=(R) {},
             1 => rect x=(f1(x - R)) y=(f1(y - R)) width=(R * 2.0) height=(R * 2.0) {},
-            2 => polygon points=(format!("{},{} {},{} {},{} {},{}", f1(x), f1(y - R - 2.0), f1(x + R + 2.0), f1(y), f1(x), f1(y + R + 2.0), f1(x - R - 2.0), f1(y))) {},
-            _ => polygon points=(format!("{},{} {},{} {},{}", f1(x), f1(y - R - 2.0), f1(x + R + 2.0), f1(y + R), f1(x - R - 2.0), f1(y + R))) {},
+            _ => polygon points=(format!("{},{} {},{} {},{} {},{}", f1(x), f1(y - R - 2.0), f1(x + R + 2.0), f1(y), f1(x), f1(y + R + 2.0), f1(x - R - 2.0), f1(y))) {},
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `GET /tour/native-histogram`: the schema, how an observation finds its bucket, the zero bucket,
-//! and the spans and deltas of `tour_response_native_seconds`, decoded from the tour's own protobuf.
+//! `GET /tour/native-histogram`: the schema, the populated buckets drawn on a logarithmic axis, how
+//! an observation finds its bucket, the zero bucket, and the spans and deltas of
+//! `tour_response_native_seconds`, decoded from the tour's own protobuf.
 
 use maud::{html, Markup};
 

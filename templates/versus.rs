@@ -1,6 +1,6 @@
 //! `GET /tour/versus`: the same observations recorded in a summary, a classic histogram and a
-//! native histogram, the three quantile answers side by side with each one's error against the
-//! exact value, and the trade-off between them.
+//! native histogram, the three quantile answers drawn on one axis beside the exact value and listed
+//! with each one's error against it, and the trade-off between them.
 
 use maud::{html, Markup};
 
