@@ -4,6 +4,7 @@
 
 use maud::{html, Markup};
 
+use super::chart::{f1, Scale, AXIS_END, LEFT, WIDTH};
 use super::{command, layout, rounded, scroll_box, section, windows_note};
 use crate::lessons::buckets::{
     Answer, Bucket, Buckets, Design, Observed, MAX_EDGES, MAX_INSTANCES,
@@ -323,11 +324,8 @@ pub fn text(design: &Design) -> String {
     lines.join("\n")
 }
 
-/// The chart's canvas, in the units of its `viewBox`.
-const WIDTH: f64 = 800.0;
-const LEFT: f64 = 90.0;
-const RIGHT: f64 = 770.0;
-/// The rows of the quantile markers, then the bars, the axis, the observations' strip and the labels.
+/// The chart's rows of quantile markers, then the bars, the axis, the observations' strip and the
+/// labels, in the units of its `viewBox` (its width and margins are every chart's, from `chart`).
 const ROW: f64 = 42.0;
 const BARS_TOP: f64 = 160.0;
 const AXIS: f64 = 330.0;
@@ -335,92 +333,73 @@ const STRIP: f64 = 360.0;
 const LABELS: f64 = 402.0;
 const HEIGHT: f64 = 420.0;
 
-/// Where a value lies across the chart, on a straight or a logarithmic scale.
-struct Scale {
-    low: f64,
-    high: f64,
-    log: bool,
-}
-
-impl Scale {
-    /// Covers the observations and the edges next to them (an edge far from every observation
-    /// would squeeze them into a corner): logarithmic for exponential edges and native schemas,
-    /// and for a list of positive edges spanning more than a factor of 100.
-    fn of(design: &Design) -> Scale {
-        let values = &design.values;
-        let bounds: Vec<f64> = design
-            .buckets
-            .iter()
-            .flat_map(|b| [b.lower, b.upper])
-            .filter(|b| b.is_finite())
-            .collect();
-        let (first, last) = (values.first().copied(), values.last().copied());
-        let near: Vec<f64> = match (first, last) {
-            (Some(first), Some(last)) => {
-                let below = bounds
-                    .iter()
-                    .copied()
-                    .filter(|&b| b <= first)
-                    .fold(f64::NEG_INFINITY, f64::max);
-                let above = bounds
-                    .iter()
-                    .copied()
-                    .filter(|&b| b >= last)
-                    .fold(f64::INFINITY, f64::min);
-                bounds
-                    .iter()
-                    .copied()
-                    .filter(|&b| b >= below && b <= above)
-                    .chain([first, last])
-                    .collect()
-            }
-            _ => bounds,
-        };
-        let low = near.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = near.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if !low.is_finite() || !high.is_finite() {
-            return Scale {
-                low: 0.0,
-                high: 1.0,
-                log: false,
-            };
+/// A scale covering the observations and the edges next to them (an edge far from every
+/// observation would squeeze them into a corner): logarithmic for exponential edges and native
+/// schemas, and for a list of positive edges spanning more than a factor of 100.
+fn scale_of(design: &Design) -> Scale {
+    let values = &design.values;
+    let bounds: Vec<f64> = design
+        .buckets
+        .iter()
+        .flat_map(|b| [b.lower, b.upper])
+        .filter(|b| b.is_finite())
+        .collect();
+    let (first, last) = (values.first().copied(), values.last().copied());
+    let near: Vec<f64> = match (first, last) {
+        (Some(first), Some(last)) => {
+            let below = bounds
+                .iter()
+                .copied()
+                .filter(|&b| b <= first)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let above = bounds
+                .iter()
+                .copied()
+                .filter(|&b| b >= last)
+                .fold(f64::INFINITY, f64::min);
+            bounds
+                .iter()
+                .copied()
+                .filter(|&b| b >= below && b <= above)
+                .chain([first, last])
+                .collect()
         }
-        let log = low > 0.0
-            && match design.proposal.param {
-                "exponential" | "schema" => true,
-                "edges" => high / low > 100.0,
-                _ => false,
-            };
-        let (low, high) = if log {
-            (low / 1.1, high * 1.1)
-        } else {
-            let low = if low > 0.0 && low < high - low {
-                0.0
-            } else {
-                low
-            };
-            let pad = ((high - low) * 0.04).max(f64::MIN_POSITIVE);
-            (low - if low == 0.0 { 0.0 } else { pad }, high + pad)
+        _ => bounds,
+    };
+    let low = near.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = near.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !low.is_finite() || !high.is_finite() {
+        return Scale {
+            low: 0.0,
+            high: 1.0,
+            log: false,
         };
-        Scale { low, high, log }
     }
-
-    /// The x of `value`, clamped to the chart.
-    fn x(&self, value: f64) -> f64 {
-        let share = if self.log {
-            (value.max(f64::MIN_POSITIVE).ln() - self.low.ln()) / (self.high.ln() - self.low.ln())
-        } else {
-            (value - self.low) / (self.high - self.low)
+    let log = low > 0.0
+        && match design.proposal.param {
+            "exponential" | "schema" => true,
+            "edges" => high / low > 100.0,
+            _ => false,
         };
-        LEFT + (RIGHT - LEFT) * share.clamp(0.0, 1.0)
-    }
+    let (low, high) = if log {
+        (low / 1.1, high * 1.1)
+    } else {
+        let low = if low > 0.0 && low < high - low {
+            0.0
+        } else {
+            low
+        };
+        let pad = ((high - low) * 0.04).max(f64::MIN_POSITIVE);
+        (low - if low == 0.0 { 0.0 } else { pad }, high + pad)
+    };
+    Scale { low, high, log }
 }
 
 /// The observations against the buckets: a bar per bucket as tall as its count, the edges as
 /// dashed lines, every observation as a tick in the strip under the axis, and for each quantile
 /// the exact value (a dot) and the estimate (a ring) joined by the error between them.
 fn chart(design: &Design) -> Markup {
-    let scale = Scale::of(design);
+    let scale = scale_of(design);
     let label = format!(
         "The {} observations (ticks under the axis) counted into the buckets (bars){}; above, each quantile's exact value (dot) and histogram_quantile's estimate (ring)",
         design.values.len(),
@@ -445,7 +424,7 @@ fn chart(design: &Design) -> Markup {
             let upper = if b.upper.is_finite() {
                 scale.x(b.upper)
             } else {
-                RIGHT
+                AXIS_END
             };
             (lower, upper, b)
         })
@@ -465,16 +444,7 @@ fn chart(design: &Design) -> Markup {
         .copied()
         .filter(|&e| e >= scale.low && e <= scale.high)
         .collect();
-    // An edge is labelled when it lies far enough from the last label for both to be read on a phone.
-    let mut labelled: Vec<f64> = Vec::new();
-    for &edge in &shown_edges {
-        if labelled
-            .last()
-            .is_none_or(|&last| scale.x(edge) - scale.x(last) >= 110.0)
-        {
-            labelled.push(edge);
-        }
-    }
+    let labelled = scale.labelled(&shown_edges);
     let mut ticks: Vec<f64> = design
         .values
         .iter()
@@ -505,7 +475,7 @@ fn chart(design: &Design) -> Markup {
                 @for edge in &shown_edges {
                     line.edge x1=(f1(scale.x(*edge))) y1=(BARS_TOP - 14.0) x2=(f1(scale.x(*edge))) y2=(AXIS) {}
                 }
-                line.axis x1=(LEFT) y1=(AXIS) x2=(RIGHT) y2=(AXIS) {}
+                line.axis x1=(LEFT) y1=(AXIS) x2=(AXIS_END) y2=(AXIS) {}
                 @for x in &ticks {
                     line.rug x1=(f1(*x)) y1=(AXIS + 8.0) x2=(f1(*x)) y2=(STRIP) {}
                 }
@@ -513,7 +483,7 @@ fn chart(design: &Design) -> Markup {
                     text.tick x=(f1(scale.x(*edge))) y=(LABELS) text-anchor="middle" { (rounded(*edge)) }
                 }
                 @if design.values.is_empty() {
-                    text.tick x=((LEFT + RIGHT) / 2.0) y=((BARS_TOP + AXIS) / 2.0) text-anchor="middle" { "no observations kept yet" }
+                    text.tick x=((LEFT + AXIS_END) / 2.0) y=((BARS_TOP + AXIS) / 2.0) text-anchor="middle" { "no observations kept yet" }
                 }
             }
             ul.legend {
@@ -527,9 +497,4 @@ fn chart(design: &Design) -> Markup {
             figcaption { (label) }
         }
     }
-}
-
-/// A coordinate with one decimal.
-fn f1(value: f64) -> String {
-    format!("{value:.1}")
 }

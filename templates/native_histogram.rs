@@ -1,8 +1,10 @@
-//! `GET /tour/native-histogram`: the schema, how an observation finds its bucket, the zero bucket,
-//! and the spans and deltas of `tour_response_native_seconds`, decoded from the tour's own protobuf.
+//! `GET /tour/native-histogram`: the schema, the populated buckets drawn on a logarithmic axis, how
+//! an observation finds its bucket, the zero bucket, and the spans and deltas of
+//! `tour_response_native_seconds`, decoded from the tour's own protobuf.
 
 use maud::{html, Markup};
 
+use super::chart::{self, Scale};
 use super::{
     action_form, command, layout, promql, rounded, scroll_box, section, windows_note, Snapshot,
 };
@@ -32,6 +34,7 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             @match &snapshot.native {
                 Some(native) => {
                     (section("The schema: where the bucket edges lie", schema(native)))
+                    (section("The buckets so far", populated(native)))
                     (section("How an observation finds its bucket", finding(native.schema)))
                     (section("The zero bucket", zero_bucket(native)))
                     (section("Spans and deltas: the sparse buckets on the wire", wire(native)))
@@ -104,8 +107,6 @@ fn zero_bucket(native: &WireNative) -> Markup {
 }
 
 fn wire(native: &WireNative) -> Markup {
-    let buckets =
-        spans::decode(&native.positive_spans, &native.positive_deltas).unwrap_or_default();
     html! {
         p { "Decoded from the tour's own protobuf exposition, as Prometheus receives it: "
             (native.count) " observations, sum " (rounded(native.sum)) "." }
@@ -117,25 +118,82 @@ fn wire(native: &WireNative) -> Markup {
             }
         }))
         p { "positive_delta, each count minus the one before: " code #native-deltas {
-            (native.positive_deltas.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) } }
-        (scroll_box("The buckets the spans and deltas describe", html! {
-            table #native-buckets {
-                caption { "The buckets the spans and deltas describe" }
-                thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers (s)" } th scope="col" { "count" } } }
-                tbody {
-                    @for (index, count) in &buckets {
-                        tr {
-                            td { (index) }
-                            td { "(" (format!("{:.5}", upper_edge(index - 1, native.schema))) ", " (format!("{:.5}", upper_edge(*index, native.schema))) "]" }
-                            td { (count) }
-                        }
-                    }
-                }
-            }
-        }))
+            (native.positive_deltas.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")) }
+            ". Counted up, they are the buckets drawn above." }
         p { "The first span's offset is the index of its first bucket; every later offset is the gap since the "
             "previous span ended. Deltas rather than counts, because neighbouring buckets hold similar counts and "
             "small numbers take fewer bytes." }
+    }
+}
+
+/// The populated buckets drawn on a logarithmic axis, where each is as wide as the next: the
+/// schema's edges marked, the powers of two labelled, and the same buckets as a table folded below.
+fn populated(native: &WireNative) -> Markup {
+    let schema = native.schema;
+    let buckets =
+        spans::decode(&native.positive_spans, &native.positive_deltas).unwrap_or_default();
+    let drawn: Vec<(f64, f64, u64)> = buckets
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|&(index, count)| {
+            (
+                upper_edge(index - 1, schema),
+                upper_edge(index, schema),
+                count,
+            )
+        })
+        .collect();
+    let (Some(first), Some(last)) = (drawn.first(), drawn.last()) else {
+        return html! { p.empty { "No response time has landed in a bucket yet: press a button above." } };
+    };
+    // From the power of two below the lowest bucket to the one above the highest.
+    let (low, high) = (first.0.log2().floor() as i32, last.1.log2().ceil() as i32);
+    let scale = Scale {
+        low: 2f64.powi(low),
+        high: 2f64.powi(high),
+        log: true,
+    };
+    let powers: Vec<f64> = (low..=high).map(|k| 2f64.powi(k)).collect();
+    let index = BucketIndex::new(schema);
+    let mut edges: Vec<f64> = (index.index(scale.low)..=index.index(scale.high))
+        .map(|i| upper_edge(i, schema))
+        .collect();
+    // Too many to tell apart: the powers of two alone, which are edges at every schema from 0 up.
+    if edges.len() > 200 {
+        edges.clone_from(&powers);
+    }
+    let zero = if native.zero_count > 0 {
+        format!(
+            ", and {} in the zero bucket, which a logarithmic axis cannot show",
+            native.zero_count
+        )
+    } else {
+        String::new()
+    };
+    let label = format!(
+        "The {} populated buckets of tour_response_native_seconds at schema {schema}, each bar as tall as its count{zero}; on a logarithmic axis every bucket is as wide as the next, the short marks are the schema's bucket edges and the long ones the powers of two",
+        drawn.len()
+    );
+    html! {
+        (chart::ranges("native-chart", &label, &scale, &drawn, &edges, &powers, "seconds, on a logarithmic scale"))
+        details {
+            summary { "The same buckets as a table" }
+            (scroll_box("The buckets the spans and deltas describe", html! {
+                table #native-buckets {
+                    caption { "The buckets the spans and deltas describe" }
+                    thead { tr { th scope="col" { "bucket i" } th scope="col" { "covers (s)" } th scope="col" { "count" } } }
+                    tbody {
+                        @for (index, count) in &buckets {
+                            tr {
+                                td { (index) }
+                                td { "(" (format!("{:.5}", upper_edge(index - 1, schema))) ", " (format!("{:.5}", upper_edge(*index, schema))) "]" }
+                                td { (count) }
+                            }
+                        }
+                    }
+                }
+            }))
+        }
     }
 }
 

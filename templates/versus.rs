@@ -1,9 +1,10 @@
 //! `GET /tour/versus`: the same observations recorded in a summary, a classic histogram and a
-//! native histogram, the three quantile answers side by side with each one's error against the
-//! exact value, and the trade-off between them.
+//! native histogram, the three quantile answers drawn on one axis beside the exact value and listed
+//! with each one's error against it, and the trade-off between them.
 
 use maud::{html, Markup};
 
+use super::chart::{self, DotRow};
 use super::{
     action_form, command, layout, native_histogram::percent_wider, rounded, scroll_box, section,
     windows_note, Snapshot,
@@ -17,6 +18,7 @@ use crate::{
 /// The histogram-versus-summary lesson.
 pub fn page(snapshot: &Snapshot) -> Markup {
     let origin = &snapshot.origin;
+    let rows = three_answers(snapshot);
     layout(
         "Histogram versus summary",
         html! {
@@ -32,25 +34,27 @@ pub fn page(snapshot: &Snapshot) -> Markup {
             }
             (command(&format!("for i in $(seq 50); do curl -s -X POST {origin}/summary; done")))
             (windows_note())
-            (section("The three answers", scroll_box("The three answers", answers(snapshot))))
+            (section("The three answers", html! {
+                @if let Some(rows) = &rows { (chart(rows, snapshot.window_responses.len())) }
+                (scroll_box("The three answers", answers(snapshot, rows.as_deref().unwrap_or_default())))
+            }))
             (section("The trade-off", scroll_box("Which to choose", trade_off())))
             p { "The histogram's error depends on its edges: the " a href="/tour/buckets?observations=responses" { "bucket designer" } " replays these response times into edges you propose." }
         },
     )
 }
 
-fn answers(snapshot: &Snapshot) -> Markup {
+fn answers(snapshot: &Snapshot, rows: &[Answers]) -> Markup {
     let window = &snapshot.window_responses;
     let span = snapshot.summary_window_span_seconds;
     html! {
         div #versus-answers data-live {
             @match (&snapshot.responses, &snapshot.response_buckets) {
                 (Some(summary), Some(histogram)) if summary.count > 0 && !window.is_empty() => {
-                    @let in_buckets = same_buckets(histogram, window);
-                    @let native = snapshot.native.as_ref().and_then(|native| native.snapshot()).map(|native| same_native_buckets(&native, window));
+                    @let native = snapshot.native.as_ref().and_then(|native| native.snapshot());
                     table {
                         caption { "The same " (window.len()) " observations, those of the summary's window (the last "
-                            (rounded(span)) " s), asked for the same quantiles; in brackets, each answer's error against the exact value" }
+                            (rounded(span.round())) " s), asked for the same quantiles; in brackets, each answer's error against the exact value" }
                         thead { tr {
                             th scope="col" { "quantile" }
                             th scope="col" { "summary (computed in the app)" }
@@ -59,14 +63,13 @@ fn answers(snapshot: &Snapshot) -> Markup {
                             th scope="col" { "the observations themselves (kept by this app to compare)" }
                         } }
                         tbody {
-                            @for (q, value) in &summary.quantiles {
-                                @let exact = exact_quantile(window, *q);
+                            @for row in rows {
                                 tr {
-                                    th scope="row" { (q) }
-                                    td { (with_error(*value, exact)) }
-                                    td { (in_buckets.estimate(*q).map_or("—".to_owned(), |e| with_error(e.value, exact))) }
-                                    td { (native.as_ref().map_or("—".to_owned(), |native| with_error(histogram_quantile(*q, native), exact))) }
-                                    td { (exact.map_or("—".to_owned(), rounded)) }
+                                    th scope="row" { (row.q) }
+                                    td { (with_error(row.summary, row.exact)) }
+                                    td { (row.classic.map_or("—".to_owned(), |e| with_error(e, row.exact))) }
+                                    td { (row.native.map_or("—".to_owned(), |e| with_error(e, row.exact))) }
+                                    td { (row.exact.map_or("—".to_owned(), rounded)) }
                                 }
                             }
                         }
@@ -94,6 +97,79 @@ fn answers(snapshot: &Snapshot) -> Markup {
             }
         }
     }
+}
+
+/// One quantile's three answers and the exact value, from the same observations: what the table
+/// lists and the chart draws.
+struct Answers {
+    q: f64,
+    summary: f64,
+    classic: Option<f64>,
+    native: Option<f64>,
+    exact: Option<f64>,
+}
+
+/// Each of the summary's quantiles answered three ways over the observations of its window, or
+/// `None` while there is nothing to compare.
+fn three_answers(snapshot: &Snapshot) -> Option<Vec<Answers>> {
+    let window = &snapshot.window_responses;
+    let (Some(summary), Some(histogram)) = (&snapshot.responses, &snapshot.response_buckets) else {
+        return None;
+    };
+    if summary.count == 0 || window.is_empty() {
+        return None;
+    }
+    let in_buckets = same_buckets(histogram, window);
+    let native = snapshot
+        .native
+        .as_ref()
+        .and_then(|native| native.snapshot())
+        .map(|native| same_native_buckets(&native, window));
+    Some(
+        summary
+            .quantiles
+            .iter()
+            .map(|&(q, value)| Answers {
+                q,
+                summary: value,
+                classic: in_buckets.estimate(q).map(|e| e.value),
+                native: native.as_ref().map(|native| histogram_quantile(q, native)),
+                exact: exact_quantile(window, q),
+            })
+            .collect(),
+    )
+}
+
+/// Each quantile a row on one axis: the three answers in lanes of their own, each joined to the
+/// exact value's line, so the gap is what shows.
+fn chart(rows: &[Answers], observations: usize) -> Markup {
+    let drawable = |value: Option<f64>| value.filter(|value| value.is_finite());
+    let rows: Vec<DotRow> = rows
+        .iter()
+        .map(|row| DotRow {
+            name: format!("p{}", rounded(row.q * 100.0)),
+            reference: drawable(row.exact),
+            marks: vec![
+                drawable(Some(row.summary)),
+                drawable(row.classic),
+                drawable(row.native),
+            ],
+        })
+        .collect();
+    let label = format!(
+        "Each quantile of the same {observations} observations answered three ways: the summary (dot), histogram_quantile on the classic buckets (square) and on the native histogram (diamond), each joined to the exact value (the upright line)"
+    );
+    chart::dot_rows(
+        "versus-chart",
+        &label,
+        &[
+            "summary",
+            "histogram_quantile, classic buckets",
+            "histogram_quantile, native histogram",
+        ],
+        "exact (the observations themselves)",
+        &rows,
+    )
 }
 
 /// A range selector's duration in whole seconds, `[577s]`: Prometheus accepts no fraction there.

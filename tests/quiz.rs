@@ -32,11 +32,16 @@ const KEY: &[(&str, &str, &str)] = &[
     ("summary-aggregate", "b", "a"),
     ("average-quantiles", "c", "a"),
     ("native-quantile", "b", "a"),
+    ("past-last-edge", "b", "a"),
+    ("edge-cost", "c", "a"),
     ("exemplar-line", "b", "a"),
     ("openmetrics-extras", "c", "a"),
     ("created", "b", "a"),
     ("label-user-id", "c", "a"),
     ("route-pattern", "b", "a"),
+    ("stale-series", "b", "a"),
+    ("up-watches-target", "c", "a"),
+    ("first-increment", "b", "a"),
 ];
 
 type Client = TestClient<BoxEndpoint<'static, Response>>;
@@ -606,12 +611,15 @@ async fn every_choice_is_judged_right_for_its_key_and_not_yet_for_each_other_let
 }
 
 #[test]
-fn the_quiz_asks_about_native_histograms_exemplars_openmetrics_and_created() {
+fn the_quiz_asks_about_every_lesson_from_native_histograms_to_the_first_increment() {
     for (lesson, about) in [
         ("/tour/native-histogram", "native histogram"),
         ("/tour/exemplars", "trace_id"),
         ("/tour/anatomy", "OpenMetrics"),
         ("/tour/anatomy", "_created"),
+        ("/tour/staleness", "/shift/end"),
+        ("/tour/staleness", "increase("),
+        ("/tour/buckets", "edge"),
     ] {
         assert!(
             QUESTIONS

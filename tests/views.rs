@@ -561,6 +561,8 @@ fn the_versus_pages_range_is_whole_seconds_as_prometheus_parses_it() {
         "{page}"
     );
     assert!(!page.contains(".664s]"), "{page}");
+    // The window is said in whole seconds too: people need no milliseconds of it.
+    assert!(page.contains("(the last 577 s)"), "{page}");
 }
 
 #[test]

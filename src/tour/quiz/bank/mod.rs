@@ -6,12 +6,14 @@
 //! a line here, nothing in the judging.
 
 mod anatomy;
+mod buckets;
 mod counter;
 mod exemplars;
 mod gauge;
 mod histogram;
 mod labels;
 mod native;
+mod staleness;
 mod summary;
 mod versus;
 
@@ -26,6 +28,8 @@ const NATIVE: (&str, &str) = ("/tour/native-histogram", "Native histogram");
 const EXEMPLARS: (&str, &str) = ("/tour/exemplars", "Exemplars");
 const ANATOMY: (&str, &str) = ("/tour/anatomy", "Anatomy of /metrics");
 const LABELS: (&str, &str) = ("/tour/labels", "Labels and cardinality");
+const BUCKETS: (&str, &str) = ("/tour/buckets", "Bucket designer");
+const STALENESS: (&str, &str) = ("/tour/staleness", "Staleness");
 
 /// Every question, in the order of the tour.
 pub const QUESTIONS: &[Question] = &[
@@ -44,6 +48,8 @@ pub const QUESTIONS: &[Question] = &[
     summary::SUMMARY_AGGREGATE,
     versus::AVERAGE_QUANTILES,
     native::NATIVE_QUANTILE,
+    buckets::PAST_LAST_EDGE,
+    buckets::EDGE_COST,
     exemplars::EXEMPLAR_LINE,
     anatomy::OPENMETRICS_EXTRAS,
     anatomy::CREATED,
@@ -51,4 +57,7 @@ pub const QUESTIONS: &[Question] = &[
     labels::ROUTE_PATTERN,
     labels::UNMATCHED_SERIES,
     labels::QUERY_REQUESTS_BY_ROUTE,
+    staleness::STALE_SERIES,
+    staleness::UP_WATCHES_TARGET,
+    staleness::FIRST_INCREMENT,
 ];
