@@ -131,11 +131,55 @@ async fn a_query_that_is_not_promql_gets_a_one_line_400_with_the_parsers_words()
     assert_eq!(status, 400);
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("unclosed left parenthesis"), "{text}");
+    // A grammar error says at which token the grammar stopped.
+    let (status, text) = explain(&client, "sum by (le)\nrate(x[5m])").await;
+    assert_eq!(status, 400);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("invalid promql query, at character 13 (\"rate\""),
+        "{text}"
+    );
     let (status, text) = explain(&client, &"up + ".repeat(1000)).await;
     assert_eq!(status, 400);
     assert!(text.contains("at most 4096"), "{text}");
     let reply = client.get("/promql").send().await;
     reply.assert_status(poem::http::StatusCode::BAD_REQUEST);
+}
+
+/// `src/promql/promql.y`, which says where a grammar error is, is promql-parser's own grammar as
+/// the version the tour builds with ships it, byte for byte.
+#[test]
+fn the_grammar_that_locates_errors_is_promql_parsers_own() {
+    let copy = std::fs::read_to_string(common::docs::root().join("src/promql/promql.y")).unwrap();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo")
+        });
+    let registry = cargo_home.join("registry/src");
+    let original = std::fs::read_dir(&registry)
+        .into_iter()
+        .flatten()
+        .filter_map(|index| {
+            std::fs::read_to_string(
+                index
+                    .ok()?
+                    .path()
+                    .join("promql-parser-0.11.1/src/parser/promql.y"),
+            )
+            .ok()
+        })
+        .next();
+    match original {
+        Some(original) => assert!(
+            copy == original,
+            "src/promql/promql.y differs from promql-parser 0.11.1's"
+        ),
+        None => common::missing(&format!(
+            "promql-parser 0.11.1's source under {}",
+            registry.display()
+        )),
+    }
 }
 
 #[tokio::test]
