@@ -3,7 +3,7 @@
 //! and the cap on queries in flight, as every other query the tour sends.
 //!
 //! The mistake it prevents: load on Prometheus that grows with the open tabs. Every tab refreshes
-//! its page each second, and a page shows up to eight blocks; asked afresh each time, thirty tabs
+//! its page each second, and a page shows up to seven blocks; asked afresh each time, thirty tabs
 //! would send thirty times the queries. So the answers are kept for [`FRESH_FOR`], shared by every
 //! page and learner, and refreshed one page's worth at a time in one place of the cap: each query
 //! reaches Prometheus about once a second however many tabs are open. The queries are the pages'
