@@ -740,6 +740,11 @@ mod tests {
             why.ends_with("the query ends too early (after \"_clicks_total[5m]) /\")"),
             "{why}"
         );
+        let (_, why) = refused("up + \n ");
+        assert!(
+            why.ends_with("the query ends too early (after \"up +\")"),
+            "{why}"
+        );
         // The crate's own check on a query the grammar reads whole names its culprit instead.
         let (_, why) = refused("no_such_function(up)");
         assert_eq!(why, "unknown function with name 'no_such_function'");
