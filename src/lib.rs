@@ -23,13 +23,14 @@
 //!   [`exposition::protobuf`], `name[]`, gzip, the [`exposition::extras`] (exemplars, `_created`,
 //!   native buckets) and the [`exposition::process`] collector.
 //! - [`tour`]: the browser tour's pages, each built from a [`tour::snapshot`] and a view in
-//!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::quiz`] is the self-check
-//!   quiz.
+//!   [`templates`]; [`tour::history`] keeps the charts' last minutes; [`tour::blocks`] the value now
+//!   beside each PromQL block; [`tour::quiz`] is the self-check quiz.
 //! - [`promql`]: a learner's PromQL: [`promql::gate`] parses it (with `promql-parser`) and bounds
 //!   it to the tour's own series and a cost Prometheus can bear, [`promql::client`] runs it in the
 //!   `--prometheus` server within a cap on queries in flight, [`promql::compare`] says in one short
 //!   line how a result differs from the expected one; [`promql::explain`] takes a query apart as a
-//!   tree of sentences and [`promql::lint`] warns of the classic mistakes.
+//!   tree of sentences, [`promql::lint`] warns of the classic mistakes, and [`promql::position`]
+//!   says where a query stopped parsing.
 //!
 //! [`app`] builds the whole application, so tests can call it without a socket; [`serve`] runs it on
 //! a listener the caller bound, until `shutdown` completes.

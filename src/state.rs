@@ -21,7 +21,7 @@ use crate::{
     native_histogram::{NativeHistogram, NativeOpts},
     promql::{client::PrometheusApi, gate::Gate},
     summary::{Summary, SummaryOpts},
-    tour::history::History,
+    tour::{blocks::Blocks, history::History},
 };
 
 /// The seed's buckets for `file_upload_duration_seconds`: one per second up to ten (`+Inf` is implied).
@@ -96,6 +96,8 @@ pub struct AppState {
     pub gate: Arc<Gate>,
     /// The Prometheus `--prometheus` names, with its cap on queries in flight.
     pub prometheus: Option<PrometheusApi>,
+    /// Its answers to the pages' PromQL blocks, kept a second for every tab.
+    pub blocks: Blocks,
 }
 
 /// The registry and its metrics; cloning shares them (each handle is an `Arc` inside).
@@ -175,6 +177,7 @@ impl AppState {
         AppState {
             gate: Arc::new(Gate::new(metrics.sample_names())),
             prometheus: config.prometheus.as_ref().map(PrometheusApi::new),
+            blocks: Blocks::default(),
             config,
             metrics,
             history: History::default(),

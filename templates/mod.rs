@@ -34,6 +34,8 @@ pub mod staleness;
 pub mod summary;
 pub mod versus;
 
+use std::{cell::RefCell, collections::HashMap};
+
 use maud::{html, Markup, DOCTYPE};
 
 pub use crate::tour::snapshot::Snapshot;
@@ -179,18 +181,77 @@ pub fn windows_note() -> Markup {
 }
 
 /// A PromQL query and what it answers (plain text, or markup with a link), with a link to the
-/// query taken apart on `/tour/promql`.
+/// query taken apart on `/tour/promql`; drawn inside [`with_values`], also its value now.
 pub fn promql(query: &str, meaning: impl maud::Render) -> Markup {
     let explain = format!(
         "/tour/promql?query={}",
         form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
     );
+    let now = VALUES.with_borrow_mut(|values| values.as_mut().map(|values| values.line(query)));
     html! {
         div.promql {
             pre { code { (query) } }
+            @if let Some((at, line)) = now {
+                p.promql-now { "Now: " output #(format!("promql-now-{at}")) data-live { (line) } }
+            }
             p { (meaning) " " a.explain href=(explain) { "Explain it" } }
         }
     }
+}
+
+/// The values now of the PromQL blocks on the page being drawn, by query, and the queries met
+/// without one.
+struct Values {
+    known: HashMap<String, String>,
+    unknown: Vec<String>,
+    drawn: usize,
+}
+
+impl Values {
+    /// The next block's number on the page, and its query's value (a dash when not known).
+    fn line(&mut self, query: &str) -> (usize, String) {
+        self.drawn += 1;
+        let line = match self.known.get(query) {
+            Some(line) => line.clone(),
+            None => {
+                if !self.unknown.iter().any(|unknown| unknown == query) {
+                    self.unknown.push(query.to_owned());
+                }
+                "—".to_owned()
+            }
+        };
+        (self.drawn, line)
+    }
+}
+
+thread_local! {
+    static VALUES: RefCell<Option<Values>> = const { RefCell::new(None) };
+}
+
+/// Draws a page with each PromQL block showing its query's value from `known`; returns the page
+/// and the queries it showed that `known` lacks. The values reach [`promql`] through this scope,
+/// not a parameter, so the lessons' views, which only place their blocks, need not carry them.
+pub fn with_values(
+    known: HashMap<String, String>,
+    draw: impl FnOnce() -> Markup,
+) -> (Markup, Vec<String>) {
+    /// Clears the scope however the drawing ends.
+    struct Scope;
+    impl Drop for Scope {
+        fn drop(&mut self) {
+            VALUES.set(None);
+        }
+    }
+    VALUES.set(Some(Values {
+        known,
+        unknown: Vec::new(),
+        drawn: 0,
+    }));
+    let scope = Scope;
+    let page = draw();
+    let unknown = VALUES.take().map_or_else(Vec::new, |values| values.unknown);
+    drop(scope);
+    (page, unknown)
 }
 
 /// A form that posts to `action`, with one optional labelled number field `(name, label, value)`.

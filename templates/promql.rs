@@ -9,7 +9,7 @@ use super::{chart, layout, section};
 use crate::{
     promql::{client::Series, explain::Node},
     tour::{
-        promql::{Explained, Live, Reading, CHART_WINDOW},
+        promql::{Explained, Live, Reading, CHART_STEP, CHART_WINDOW},
         snapshot::Point,
     },
 };
@@ -92,7 +92,7 @@ fn chart_of(live: &Live) -> Markup {
             html! {
                 (chart::over_time("promql-chart", "The query over the last five minutes, as Prometheus answers a range query", &series, window))
                 p.small.chart-note {
-                    (points_drawn) " points in " (drawn.len()) " series from " (live.base) ", one every 2 seconds"
+                    (points_drawn) " points in " (drawn.len()) " series from " (live.base) ", one every " (CHART_STEP.as_secs()) " seconds"
                     @if all.len() > CHART_SERIES { "; " (all.len() - CHART_SERIES) " more series not drawn" }
                     "."
                 }

@@ -457,12 +457,22 @@ async fn with_javascript_off_the_quiz_shows_its_verdict_after_the_303(
 }
 
 /// Opens `path` and waits until its script has refreshed the live values once, which proves the
-/// stylesheet, the script and the refresh all loaded under the page's policy.
+/// stylesheet, the script and the refresh all loaded under the page's policy. A page with nothing
+/// live (the PromQL page) must keep saying its values are as of page load.
 async fn open(browser: &Client, server: &TestServer, path: &str) {
     browser
         .goto(&format!("{}{path}", server.url()))
         .await
         .unwrap();
+    if browser.find(Locator::Css("[data-live]")).await.is_err() {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let status = text(browser, "live-status").await;
+        assert!(
+            status.starts_with("These values are as of page load"),
+            "{path}: {status}"
+        );
+        return;
+    }
     browser
         .wait()
         .at_most(Duration::from_secs(5))

@@ -142,3 +142,54 @@ fn the_kubernetes_manifest_probes_and_scrapes_what_the_app_serves() {
         "terminationGracePeriodSeconds {grace} cuts uploads off"
     );
 }
+
+/// The scrape job docs/deploy.md gives the cluster's Prometheus is named for a job the tour's
+/// PromQL gate passes, so the quiz's PromQL answers find the pods' series there; it keeps only the
+/// pods the manifest labels as the tour's, so that job holds nothing else; and Prometheus 3's
+/// promtool accepts it.
+#[test]
+fn the_clusters_scrape_job_is_one_the_gate_passes_and_keeps_only_the_tours_pods() {
+    let blocks: Vec<_> = docs::blocks("yaml")
+        .into_iter()
+        .filter(|block| block.place.starts_with("docs/deploy.md"))
+        .collect();
+    assert_eq!(blocks.len(), 1, "one scrape job in docs/deploy.md");
+    let job = &blocks[0].text;
+    let names = values(job, "job_name");
+    assert_eq!(names.len(), 1, "{job}");
+    assert!(
+        metrics_tour::promql::gate::JOBS.contains(&names[0]),
+        "job {} is not one the gate passes: {:?}",
+        names[0],
+        metrics_tour::promql::gate::JOBS
+    );
+    let manifest =
+        std::fs::read_to_string(docs::root().join("deploy/kubernetes/metrics-tour.yaml")).unwrap();
+    let app = values(&manifest, "app.kubernetes.io/name");
+    assert!(!app.is_empty() && app.iter().all(|name| *name == app[0]));
+    let keep = job
+        .split("- source_labels: ")
+        .find(|rule| rule.starts_with("[__meta_kubernetes_pod_label_app_kubernetes_io_name]"))
+        .unwrap_or_else(|| panic!("no rule reads the pods' app.kubernetes.io/name: {job}"));
+    assert_eq!(values(keep, "action"), ["keep"], "{keep}");
+    assert_eq!(values(keep, "regex"), [app[0]], "{keep}");
+
+    // Prometheus 3's promtool: Debian 12's 2.42 is built without Kubernetes discovery.
+    let Some(promtool) = common::prometheus::Version::Three.promtool() else {
+        return;
+    };
+    let file = std::env::temp_dir().join(format!("tour-deploy-{}.yml", std::process::id()));
+    std::fs::write(&file, job).unwrap();
+    let checked = Command::new(promtool)
+        .args(["check", "config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}

@@ -40,6 +40,26 @@ async fn shown_queries() -> Vec<(String, String)> {
     queries
 }
 
+/// The value a page shows beside the first PromQL block of `query`.
+fn block_value(html: &str, query: &str) -> String {
+    let block = html
+        .split("<div class=\"promql\"><pre><code>")
+        .find(|block| common::unescape(block.split("</code>").next().unwrap()) == query)
+        .unwrap_or_else(|| panic!("no block of {query}: {html}"));
+    let now = block
+        .split("<p class=\"promql-now\">Now: <output ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{query} shows no value: {block}"));
+    common::unescape(
+        now.split_once('>')
+            .unwrap()
+            .1
+            .split("</output>")
+            .next()
+            .unwrap(),
+    )
+}
+
 /// `GET /promql?query=Q` in plain text: the status and the body.
 async fn explain<E: poem::Endpoint>(client: &TestClient<E>, query: &str) -> (u16, String) {
     let reply = client.get("/promql").query("query", &query).send().await;
@@ -111,11 +131,55 @@ async fn a_query_that_is_not_promql_gets_a_one_line_400_with_the_parsers_words()
     assert_eq!(status, 400);
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("unclosed left parenthesis"), "{text}");
+    // A grammar error says at which token the grammar stopped.
+    let (status, text) = explain(&client, "sum by (le)\nrate(x[5m])").await;
+    assert_eq!(status, 400);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("invalid promql query, at character 13 (\"rate\""),
+        "{text}"
+    );
     let (status, text) = explain(&client, &"up + ".repeat(1000)).await;
     assert_eq!(status, 400);
     assert!(text.contains("at most 4096"), "{text}");
     let reply = client.get("/promql").send().await;
     reply.assert_status(poem::http::StatusCode::BAD_REQUEST);
+}
+
+/// `src/promql/promql.y`, which says where a grammar error is, is promql-parser's own grammar as
+/// the version the tour builds with ships it, byte for byte.
+#[test]
+fn the_grammar_that_locates_errors_is_promql_parsers_own() {
+    let copy = std::fs::read_to_string(common::docs::root().join("src/promql/promql.y")).unwrap();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo")
+        });
+    let registry = cargo_home.join("registry/src");
+    let original = std::fs::read_dir(&registry)
+        .into_iter()
+        .flatten()
+        .filter_map(|index| {
+            std::fs::read_to_string(
+                index
+                    .ok()?
+                    .path()
+                    .join("promql-parser-0.11.1/src/parser/promql.y"),
+            )
+            .ok()
+        })
+        .next();
+    match original {
+        Some(original) => assert!(
+            copy == original,
+            "src/promql/promql.y differs from promql-parser 0.11.1's"
+        ),
+        None => common::missing(&format!(
+            "promql-parser 0.11.1's source under {}",
+            registry.display()
+        )),
+    }
 }
 
 #[tokio::test]
@@ -134,8 +198,9 @@ async fn the_page_explains_with_javascript_off_and_marks_each_warning_as_a_lint(
     );
     assert_eq!(html.matches("class=\"lint\"").count(), 1, "{html}");
     assert!(html.contains("<ol class=\"tree\">"), "{html}");
-    // Every query block on a lesson links to its explanation.
+    // Every query block on a lesson links to its explanation; without --prometheus, no value.
     let counter = common::body(client.get("/tour/counter").send().await).await;
+    assert!(!counter.contains("promql-now"), "{counter}");
     assert!(
         counter.contains("href=\"/tour/promql?query=rate%28tour_clicks_total%5B1m%5D%29\""),
         "{counter}"
@@ -208,6 +273,10 @@ async fn with_prometheus_the_page_charts_the_query_and_shows_each_nodes_value() 
         };
         let started = Instant::now();
         let deadline = started + Duration::from_secs(140);
+        let set = tour
+            .request("POST", "/gauge/set?value=23.5", &[], b"")
+            .await;
+        assert_eq!(set.status, 200, "{}", set.text());
         // A click a second for a minute and a quarter, as a crowd would make them.
         while started.elapsed() < Duration::from_secs(75) {
             tour.request("POST", "/counter", &[], b"").await;
@@ -252,6 +321,35 @@ async fn with_prometheus_the_page_charts_the_query_and_shows_each_nodes_value() 
         assert!(
             text.lines().next().unwrap().contains("; now: 1 series: "),
             "{text}"
+        );
+
+        // Each PromQL block on a lesson shows its value now beside it, as Prometheus answers it:
+        // the gauge's exactly (nothing moves it), the rate between Prometheus' answers just
+        // before and just after the page, give or take the page's rounding to three decimals.
+        let gauge = tour.request("GET", "/tour/gauge", &[], b"").await.text();
+        assert_eq!(
+            prometheus.value("tour_temperature_celsius").await,
+            23.5,
+            "{}",
+            version.name()
+        );
+        assert_eq!(
+            block_value(&gauge, "tour_temperature_celsius"),
+            "1 series: 23.5",
+            "{}",
+            version.name()
+        );
+        let before = prometheus.value(query).await;
+        let counter = tour.request("GET", "/tour/counter", &[], b"").await.text();
+        let after = prometheus.value(query).await;
+        let shown: f64 = block_value(&counter, query)
+            .strip_prefix("1 series: ")
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("{}: {counter}", version.name()));
+        assert!(
+            before.min(after) - 0.0005 <= shown && shown <= before.max(after) + 0.0005,
+            "{}: the page shows {shown}, Prometheus answered {before} then {after}",
+            version.name()
         );
     });
     let [three, two] = checks;

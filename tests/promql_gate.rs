@@ -485,31 +485,40 @@ async fn attacks_are_refused(version: Version, tour: &TestServer, prometheus: &P
 }
 
 /// A stand-in Prometheus on loopback that holds every query for `hold`, counting how many it
-/// holds at once; it answers each with the same one-series vector.
+/// holds at once and how many it was asked; it answers each instant query with the same
+/// one-series vector, and each range query with that series' one point.
 struct Stub {
     address: SocketAddr,
     now: Arc<AtomicUsize>,
     most: Arc<AtomicUsize>,
+    asked: Arc<AtomicUsize>,
 }
 
 async fn stub(hold: Duration) -> Stub {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    let (counting, peak) = (now.clone(), most.clone());
+    let asked = Arc::new(AtomicUsize::new(0));
+    let (counting, peak, total) = (now.clone(), most.clone(), asked.clone());
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let (counting, peak) = (counting.clone(), peak.clone());
-            let service = hyper::service::service_fn(move |_request| {
-                let (counting, peak) = (counting.clone(), peak.clone());
+            let (counting, peak, total) = (counting.clone(), peak.clone(), total.clone());
+            let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+                let (counting, peak, total) = (counting.clone(), peak.clone(), total.clone());
+                let range = request.uri().path().ends_with("query_range");
                 async move {
+                    total.fetch_add(1, Ordering::SeqCst);
                     let holding = counting.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(holding, Ordering::SeqCst);
                     tokio::time::sleep(hold).await;
                     counting.fetch_sub(1, Ordering::SeqCst);
-                    let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"tour"},"value":[1,"1"]}]}}"#;
+                    let answer = if range {
+                        r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"tour"},"values":[[1,"1"]]}]}}"#
+                    } else {
+                        r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"tour"},"value":[1,"1"]}]}}"#
+                    };
                     Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
-                        Bytes::from_static(vector.as_bytes()),
+                        Bytes::from_static(answer.as_bytes()),
                     )))
                 }
             });
@@ -519,26 +528,53 @@ async fn stub(hold: Duration) -> Stub {
             );
         }
     });
-    Stub { address, now, most }
+    Stub {
+        address,
+        now,
+        most,
+        asked,
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_learners_at_once_never_put_more_than_the_cap_in_prometheus() {
-    let prometheus = stub(Duration::from_millis(400)).await;
-    let tour = TestServer::start(Config {
-        prometheus: Some(PrometheusUrl(format!("http://{}", prometheus.address))),
+/// `GET path` from the loopback address `source`: its status and body.
+async fn get_from(source: IpAddr, tour: SocketAddr, path: &str) -> Reply {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(source, 0)).unwrap();
+    let stream = socket.connect(tour).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = hyper::Request::get(path)
+        .header(hyper::header::HOST, tour.to_string())
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(hyper::header::RETRY_AFTER)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    Reply {
+        status,
+        retry_after,
+        cookies: Vec::new(),
+        text: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+/// The tour with `--prometheus` naming `stub`.
+async fn tour_asking(stub: &Stub) -> TestServer {
+    TestServer::start(Config {
+        prometheus: Some(PrometheusUrl(format!("http://{}", stub.address))),
         ..fast_config()
     })
-    .await;
-    let address = tour.address;
-    let learners: Vec<_> = (1..=50)
-        .map(|n| {
-            tokio::spawn(async move {
-                answer_from(learner(n), address, "rate(tour_clicks_total[5m])", false).await
-            })
-        })
-        .collect();
-    // While they wait, the tour's other pages answer promptly.
+    .await
+}
+
+/// While `learners` wait for Prometheus, the tour's other pages answer promptly.
+async fn other_pages_answer(tour: &TestServer) {
     for page in ["/healthz", "/tour/counter", "/metrics", "/tour/quiz"] {
         let started = Instant::now();
         let reply = tour.request("GET", page, &[], b"").await;
@@ -549,6 +585,21 @@ async fn fifty_learners_at_once_never_put_more_than_the_cap_in_prometheus() {
             started.elapsed()
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_learners_at_once_never_put_more_than_the_cap_in_prometheus() {
+    let prometheus = stub(Duration::from_millis(400)).await;
+    let tour = tour_asking(&prometheus).await;
+    let address = tour.address;
+    let learners: Vec<_> = (1..=50)
+        .map(|n| {
+            tokio::spawn(async move {
+                answer_from(learner(n), address, "rate(tour_clicks_total[5m])", false).await
+            })
+        })
+        .collect();
+    other_pages_answer(&tour).await;
     let mut judged = 0;
     let mut busy = 0;
     for learner in learners {
@@ -598,4 +649,116 @@ async fn fifty_learners_at_once_never_put_more_than_the_cap_in_prometheus() {
     }
     assert!(told >= 3, "only {told} of 6 were told to wait");
     assert!(prometheus.most.load(Ordering::SeqCst) <= MAX_IN_FLIGHT_PER_CLIENT);
+}
+
+/// The chart route as a crowd uses it: fifty learners open `/tour/promql` with a query at once.
+/// Each page view asks every node's value and the chart's range in one place of the cap, so no
+/// more than the cap reach Prometheus, the rest are told to retry, and the other pages answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_learners_charting_at_once_never_put_more_than_the_cap_in_prometheus() {
+    let prometheus = stub(Duration::from_millis(400)).await;
+    let tour = tour_asking(&prometheus).await;
+    let address = tour.address;
+    let chart = "/tour/promql?query=rate%28tour_clicks_total%5B5m%5D%29";
+    let learners: Vec<_> = (1..=50)
+        .map(|n| tokio::spawn(async move { get_from(learner(n), address, chart).await }))
+        .collect();
+    other_pages_answer(&tour).await;
+    let (mut charted, mut busy) = (0, 0);
+    for learner in learners {
+        let reply = learner.await.unwrap();
+        match reply.status {
+            200 => {
+                assert!(
+                    reply.text.contains("class=\"small chart-note\""),
+                    "{}",
+                    reply.text
+                );
+                charted += 1;
+            }
+            503 => {
+                assert_eq!(reply.retry_after.as_deref(), Some("3"), "{}", reply.text);
+                assert_eq!(reply.text.lines().count(), 1, "{}", reply.text);
+                busy += 1;
+            }
+            other => panic!("{other}: {}", reply.text),
+        }
+    }
+    let most = prometheus.most.load(Ordering::SeqCst);
+    say(&format!(
+        "50 learners charting at once: {charted} charted, {busy} told to retry, at most {most} queries in Prometheus"
+    ));
+    assert!(most <= MAX_IN_FLIGHT, "{most} queries were in flight");
+    assert_eq!(most, MAX_IN_FLIGHT, "the crowd reached the cap");
+    assert!(
+        charted >= MAX_IN_FLIGHT && busy > 0,
+        "{charted} charted, {busy} busy"
+    );
+    assert_eq!(prometheus.now.load(Ordering::SeqCst), 0);
+}
+
+/// With `--prometheus`, every PromQL block on every page shows its value now beside it, asked
+/// through the gate in one place of the cap; and tabs refreshing the same page at once share one
+/// answer a second instead of each asking Prometheus again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_block_shows_its_value_now_and_open_tabs_share_one_ask() {
+    let prometheus = stub(Duration::from_millis(20)).await;
+    let tour = tour_asking(&prometheus).await;
+    let mut queries = std::collections::BTreeSet::new();
+    let mut shown = 0;
+    for page in common::PAGES {
+        let html = tour.request("GET", page, &[], b"").await.text();
+        for block in html.split("<div class=\"promql\"><pre><code>").skip(1) {
+            let query = common::unescape(block.split("</code>").next().unwrap());
+            let now = block
+                .split("data-live>")
+                .nth(1)
+                .and_then(|rest| rest.split("</output>").next())
+                .filter(|_| block.contains("<p class=\"promql-now\">Now: <output id=\"promql-now-"))
+                .unwrap_or_else(|| panic!("{page}: {query} shows no value: {block}"));
+            assert_eq!(now, "1 series: 1", "{page}: {query}");
+            queries.insert(query);
+            shown += 1;
+        }
+    }
+    assert!(shown > 20, "only {shown} blocks");
+    assert!(
+        queries.len() <= metrics_tour::tour::blocks::MAX_KEPT,
+        "{} queries, more than the {} answers kept",
+        queries.len(),
+        metrics_tour::tour::blocks::MAX_KEPT
+    );
+    assert_eq!(
+        prometheus.most.load(Ordering::SeqCst),
+        1,
+        "the blocks hold one place of the cap"
+    );
+
+    // Twenty tabs on the counter page refresh at once, once the answers are a second old.
+    let counter = tour.request("GET", "/tour/counter", &[], b"").await.text();
+    let blocks: std::collections::BTreeSet<&str> = counter
+        .split("<div class=\"promql\"><pre><code>")
+        .skip(1)
+        .map(|block| block.split("</code>").next().unwrap())
+        .collect();
+    tokio::time::sleep(metrics_tour::tour::blocks::FRESH_FOR).await;
+    prometheus.asked.store(0, Ordering::SeqCst);
+    let address = tour.address;
+    let tabs: Vec<_> = (1..=20)
+        .map(|n| tokio::spawn(async move { get_from(learner(n), address, "/tour/counter").await }))
+        .collect();
+    for tab in tabs {
+        assert_eq!(tab.await.unwrap().status, 200);
+    }
+    let asked = prometheus.asked.load(Ordering::SeqCst);
+    say(&format!(
+        "20 tabs of a page with {} blocks asked Prometheus {asked} times",
+        blocks.len()
+    ));
+    // One ask per query, or two when the twenty took longer than the second an answer is kept.
+    assert!(
+        asked >= blocks.len() && asked <= 2 * blocks.len(),
+        "{asked} asks for {} blocks",
+        blocks.len()
+    );
 }

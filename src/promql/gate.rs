@@ -441,13 +441,29 @@ fn thousands(n: u64) -> String {
 }
 
 /// The parser's message, on one line, with where in the query it failed when that can be told.
-/// promql-parser 0.11.1 gives no position, so for a lexing error the position is found by lexing
-/// ever longer beginnings of the query until one fails with the same message; a grammar error
-/// (its message is "invalid promql query") gets none.
+/// promql-parser 0.11.1 gives no position. For a lexing error it is found by lexing ever longer
+/// beginnings of the query until one fails with the same message; for a grammar error ("invalid
+/// promql query") it is the token its grammar stops at ([`super::position`]). An error of the
+/// crate's own checks on a query its grammar reads whole (an unknown function, say) names its
+/// culprit in the message and gets no position.
 fn locate(query: &str, why: &str) -> String {
     let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
     if parser::lex::lexer(query).is_ok() {
-        return why;
+        return match super::position::failing_token(query) {
+            Some(span) if span.start() >= query.len() => {
+                format!(
+                    "{why}: the query ends too early (after \"{}\")",
+                    tail(query)
+                )
+            }
+            Some(span) => format!(
+                "{why}, at character {} (\"{}\", after \"{}\")",
+                query[..span.start()].chars().count() + 1,
+                crate::promql::compare::cut(&query[span.start()..span.end()], 20),
+                tail(&query[..span.start()])
+            ),
+            None => why,
+        };
     }
     let failing_beginning = query
         .char_indices()
@@ -460,18 +476,20 @@ fn locate(query: &str, why: &str) -> String {
     match failing_beginning {
         Some(end) => {
             let column = query[..end].chars().count();
-            let near: String = query[..end]
-                .chars()
-                .rev()
-                .take(20)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            format!("{why}, at character {column} (after \"{near}\")")
+            format!(
+                "{why}, at character {column} (after \"{}\")",
+                tail(&query[..end])
+            )
         }
         None => why,
     }
+}
+
+/// The last 20 characters of `text`, on one line: where a reader finds the place in the query.
+fn tail(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let skip = line.chars().count().saturating_sub(20);
+    line.chars().skip(skip).collect()
 }
 
 #[cfg(test)]
@@ -703,6 +721,66 @@ mod tests {
             .check("sum by (le)\n rate(x[5m])", SystemTime::now())
             .unwrap_err();
         assert_eq!(refusal.to_string().lines().count(), 1, "{refusal}");
+    }
+
+    #[test]
+    fn a_grammar_error_says_at_which_token_the_grammar_stopped() {
+        // Two selectors side by side: the grammar stops at the second.
+        let (_, why) = refused("tour_clicks_total up");
+        assert_eq!(
+            why,
+            "invalid promql query, at character 19 (\"up\", after \"tour_clicks_total\")"
+        );
+        // sum by (le) wants parentheses around what it sums.
+        let (_, why) = refused("sum by (le) rate(x[5m])");
+        assert!(why.contains("at character 13 (\"rate\""), "{why}");
+        // An operator with nothing after it: the query ends too early.
+        let (_, why) = refused("rate(tour_clicks_total[5m]) /");
+        assert!(
+            why.ends_with("the query ends too early (after \"_clicks_total[5m]) /\")"),
+            "{why}"
+        );
+        let (_, why) = refused("up + \n ");
+        assert!(
+            why.ends_with("the query ends too early (after \"up +\")"),
+            "{why}"
+        );
+        // The crate's own check on a query the grammar reads whole names its culprit instead.
+        let (_, why) = refused("no_such_function(up)");
+        assert_eq!(why, "unknown function with name 'no_such_function'");
+    }
+
+    #[test]
+    fn the_grammar_copy_reads_every_query_promql_parser_reads_and_stops_where_it_stops() {
+        for query in [
+            "rate(tour_clicks_total[5m])",
+            r#"histogram_quantile(0.9, sum by (le) (rate(file_upload_duration_seconds_bucket{job="tour"}[5m])))"#,
+            "sum(rate(x[5m])) by (route) / on (route) group_left sum(y)",
+            "max_over_time(up[1h:1m] offset 5m @ 100)",
+            r#"{"tour.dotted"}"#,
+        ] {
+            assert!(parser::parse(query).is_ok(), "{query}");
+            assert_eq!(
+                super::super::position::failing_token(query),
+                None,
+                "{query}"
+            );
+        }
+        for query in [
+            "up up",
+            "sum by (le) up",
+            "rate(up[5m]) +",
+            "(up",
+            "sum(up) by",
+        ] {
+            if parser::lex::lexer(query).is_ok() {
+                assert!(parser::parse(query).is_err(), "{query}");
+                assert!(
+                    super::super::position::failing_token(query).is_some(),
+                    "{query}"
+                );
+            }
+        }
     }
 
     #[test]

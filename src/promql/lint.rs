@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use promql_parser::{
     label::MatchOp,
-    parser::{Call, Expr, LabelModifier},
+    parser::{Call, Expr, LabelModifier, VectorSelector},
 };
 
 use super::explain::{children, duration, selectors};
@@ -30,7 +30,10 @@ pub enum SampleKind {
 }
 
 /// The kind of each sample name the tour exposes, read from its own metric families, so a lint
-/// about a gauge knows `tour_temperature_celsius` is one without being told.
+/// about a gauge knows `tour_temperature_celsius` is one without being told. Prometheus'
+/// `/api/v1/metadata` would add nothing: the gate passes only the tour's names, whose TYPE it
+/// copies from this same registry, and `up` and `scrape_*`, for which it has no entry (asked for
+/// `metric=up` and `metric=scrape_duration_seconds`, 3.5.3 and 2.42 both answer `"data":{}`).
 #[derive(Debug, Clone, Default)]
 pub struct Kinds(BTreeMap<String, SampleKind>);
 
@@ -188,10 +191,7 @@ fn check_call(call: &Call, kinds: &Kinds, interval: ScrapeInterval, lints: &mut 
     let name = call.func.name;
     let counter_function = matches!(name, "rate" | "irate" | "increase");
     if counter_function {
-        for selector in call.args.args.iter().flat_map(|arg| match arg.as_ref() {
-            Expr::MatrixSelector(matrix) => vec![&matrix.vs],
-            _ => vec![],
-        }) {
+        for selector in matrix_selectors(call) {
             let metric = selector.name.as_deref().unwrap_or_default();
             let kind = kinds.of_name(metric);
             if matches!(kind, Some(SampleKind::Gauge | SampleKind::SummaryQuantile)) {
@@ -225,6 +225,23 @@ fn check_call(call: &Call, kinds: &Kinds, interval: ScrapeInterval, lints: &mut 
                         lesson: "/tour/counter",
                     });
                 }
+            }
+        }
+    }
+    if matches!(name, "delta" | "idelta" | "deriv" | "predict_linear") {
+        for selector in matrix_selectors(call) {
+            let metric = selector.name.as_deref().unwrap_or_default();
+            if matches!(
+                kinds.of_name(metric),
+                Some(SampleKind::Counter | SampleKind::Bucket)
+            ) {
+                lints.push(Lint {
+                    rule: "delta-of-a-counter",
+                    message: format!(
+                        "{name}() of {metric}, a counter: {name}() takes a restart's fall to 0 for a real fall, so the answer drops, even below zero, as the naive last − first does on the counter page; use increase(), or rate() for per second, which read a fall as a restart (Prometheus' docs: {name}() is for gauges)"
+                    ),
+                    lesson: "/tour/counter",
+                });
             }
         }
     }
@@ -275,6 +292,14 @@ fn check_call(call: &Call, kinds: &Kinds, interval: ScrapeInterval, lints: &mut 
             });
         }
     }
+}
+
+/// The selectors of `call`'s range-vector arguments, such as `x` in `rate(x[5m])`.
+fn matrix_selectors(call: &Call) -> impl Iterator<Item = &VectorSelector> {
+    call.args.args.iter().filter_map(|arg| match arg.as_ref() {
+        Expr::MatrixSelector(matrix) => Some(&matrix.vs),
+        _ => None,
+    })
 }
 
 /// Whether `expr` is (or passes through a function to) a summary's quantiles or a
@@ -443,6 +468,26 @@ mod tests {
         assert!(rules("file_upload_duration_seconds_bucket{le=\"5.0\"}").is_empty());
         assert!(rules("file_upload_duration_seconds_bucket{le=\"+Inf\"}").is_empty());
         assert!(rules("http_requests_total{status=\"404\"}").is_empty());
+    }
+
+    #[test]
+    fn delta_or_deriv_of_a_counter_is_warned_of_and_of_a_gauge_is_not() {
+        let rule = ["delta-of-a-counter"];
+        assert_eq!(rules("delta(tour_clicks_total[10m])"), rule);
+        assert_eq!(rules("deriv(tour_response_seconds_sum[5m])"), rule);
+        assert_eq!(
+            rules("idelta(file_upload_duration_seconds_count[1m])"),
+            rule
+        );
+        assert_eq!(
+            rules("predict_linear(file_upload_duration_seconds_bucket[10m], 60)"),
+            rule
+        );
+        // The near misses: the gauge page's own delta(), and a counter's increase().
+        assert!(rules("delta(tour_temperature_celsius[10m])").is_empty());
+        assert!(rules("deriv(file_uploads_in_progress[5m])").is_empty());
+        assert!(rules("increase(tour_clicks_total[10m])").is_empty());
+        assert!(rules("delta(tour_clicks_created[10m])").is_empty());
     }
 
     #[test]

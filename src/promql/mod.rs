@@ -12,7 +12,8 @@
 //!    line short enough for a cookie and a screen, quoting nothing the learner's query selected.
 //!
 //! Beside that path, for the learner: [`explain`] takes the query apart as a tree of sentences,
-//! and [`lint`] warns of the classic mistakes its shape shows.
+//! [`lint`] warns of the classic mistakes its shape shows, and [`position`] says where a query that
+//! does not parse stopped.
 //!
 //! The tour never evaluates PromQL itself: a real Prometheus computes every value.
 
@@ -21,6 +22,7 @@ pub mod compare;
 pub mod explain;
 pub mod gate;
 pub mod lint;
+pub mod position;
 
 use promql_parser::parser::Expr;
 

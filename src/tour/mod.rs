@@ -4,14 +4,19 @@
 //! - [`snapshot`]: the plain numbers a view sees, read from one `gather()`.
 //! - [`history`]: the last two minutes of the counter, the gauge and the summary's quantiles,
 //!   sampled once a second by a task started beside the server.
+//! - [`blocks`]: with `--prometheus`, the value now beside each PromQL block a page shows, kept
+//!   a second for every tab.
 //! - [`promql`]: one query explained as a tree, with its warnings, as a page and as plain text.
 //! - [`quiz`]: the self-check quiz, whose PromQL answers [`crate::promql`] checks and runs in the
 //!   `--prometheus` server.
 
+pub mod blocks;
 pub mod history;
 pub mod promql;
 pub mod quiz;
 pub mod snapshot;
+
+use std::collections::HashMap;
 
 use maud::Markup;
 use poem::{
@@ -132,58 +137,56 @@ fn native_as_sent(families: &[MetricFamily], extras: &Extras, name: &str) -> Opt
 
 /// `GET /tour/native-histogram`.
 #[handler]
-pub fn native_histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::native_histogram::page(&take_snapshot(
-        state, req,
-    )))
+pub async fn native_histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::native_histogram::page).await
 }
 
 /// `GET /tour/exemplars`.
 #[handler]
-pub fn exemplars(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::exemplars::page(&take_snapshot(state, req)))
+pub async fn exemplars(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::exemplars::page).await
 }
 
 /// `GET /`: the four types side by side.
 #[handler]
-pub fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::index::page(&take_snapshot(state, req)))
+pub async fn index(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::index::page).await
 }
 
 /// `GET /tour/counter`.
 #[handler]
-pub fn counter(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::counter::page(&take_snapshot(state, req)))
+pub async fn counter(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::counter::page).await
 }
 
 /// `GET /tour/gauge`.
 #[handler]
-pub fn gauge(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::gauge::page(&take_snapshot(state, req)))
+pub async fn gauge(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::gauge::page).await
 }
 
 /// `GET /tour/histogram`.
 #[handler]
-pub fn histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::histogram::page(&take_snapshot(state, req)))
+pub async fn histogram(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::histogram::page).await
 }
 
 /// `GET /tour/summary`.
 #[handler]
-pub fn summary(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::summary::page(&take_snapshot(state, req)))
+pub async fn summary(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::summary::page).await
 }
 
 /// `GET /tour/versus`: the same observations in a histogram and a summary.
 #[handler]
-pub fn versus(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::versus::page(&take_snapshot(state, req)))
+pub async fn versus(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::versus::page).await
 }
 
 /// `GET /tour/anatomy`: every line of `/metrics`, annotated.
 #[handler]
-pub fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
-    html(templates::anatomy::page(&take_snapshot(state, req)))
+pub async fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
+    lesson_page(state, req, templates::anatomy::page).await
 }
 
 /// `GET /tour/labels`: one series per label combination, the live series of `http_requests_total`,
@@ -191,10 +194,10 @@ pub fn anatomy(req: &Request, Data(state): Data<&AppState>) -> Response {
 #[handler]
 pub async fn labels_page(req: &Request, Data(state): Data<&AppState>) -> Response {
     let cardinality = crate::lessons::labels::demonstration().await;
-    html(templates::labels::page(
-        &take_snapshot(state, req),
-        &cardinality,
-    ))
+    lesson_page(state, req, |snapshot| {
+        templates::labels::page(snapshot, &cardinality)
+    })
+    .await
 }
 
 /// `GET /tour/staleness`: the shifts that come and go, and, with `--prometheus`, what it answers now.
@@ -205,10 +208,29 @@ pub async fn staleness(req: &Request, Data(state): Data<&AppState>) -> Response 
         .as_socket_addr()
         .map(|address| crate::server::admission::client_of(address.ip()));
     let lesson = crate::lessons::staleness::lesson(state, client).await;
-    html(templates::staleness::page(
-        &take_snapshot(state, req),
-        &lesson,
-    ))
+    lesson_page(state, req, |snapshot| {
+        templates::staleness::page(snapshot, &lesson)
+    })
+    .await
+}
+
+/// A lesson's page: its view of a snapshot, and with `--prometheus` each PromQL block's value now
+/// ([`blocks`]). The view is drawn once to meet its blocks' queries, and again with their values.
+async fn lesson_page(
+    state: &AppState,
+    req: &Request,
+    view: impl Fn(&Snapshot) -> Markup,
+) -> Response {
+    let snapshot = take_snapshot(state, req);
+    let Some(api) = &state.prometheus else {
+        return html(view(&snapshot));
+    };
+    let (page, queries) = templates::with_values(HashMap::new(), || view(&snapshot));
+    if queries.is_empty() {
+        return html(page);
+    }
+    let values = state.blocks.ask(state, api, &queries).await;
+    html(templates::with_values(values, || view(&snapshot)).0)
 }
 
 /// `GET /static/tour.css`.

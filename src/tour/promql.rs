@@ -27,7 +27,7 @@ use crate::{
     },
     promql::{
         self,
-        client::{Busy, QueryError, QueryResult, Series},
+        client::{Busy, QueryError, QueryResult, Sample, Series},
         compare::cut,
         explain::{explain, Node, Returns},
         lint::{lint, Kinds, Lint, ScrapeInterval},
@@ -159,24 +159,67 @@ async fn explained_live(
     Ok(explained)
 }
 
-/// An instant query's answer in one short line: how many series, and their first values.
-fn value_line(answer: Result<QueryResult, QueryError>) -> String {
+/// How many series a value line shows at most before it counts the rest.
+const SHOWN_SERIES: usize = 3;
+
+/// An instant query's answer in one short line, rounded for people: a scalar's value; a vector's
+/// count of series and the first few values, each after the labels that tell the series apart,
+/// then how many more.
+pub(crate) fn value_line(answer: Result<QueryResult, QueryError>) -> String {
     let line = match answer {
-        Ok(QueryResult::Scalar(value)) => crate::exposition::float(value),
+        Ok(QueryResult::Scalar(value)) => templates::rounded(value),
         Ok(QueryResult::Vector(samples)) if samples.is_empty() => "no series".to_owned(),
-        Ok(QueryResult::Vector(samples)) => {
-            let values: Vec<String> = samples
-                .iter()
-                .take(5)
-                .map(|sample| templates::rounded(sample.value))
-                .collect();
-            let more = if samples.len() > 5 { ", …" } else { "" };
-            format!("{} series: {}{more}", samples.len(), values.join(", "))
+        Ok(QueryResult::Vector(samples)) if samples.len() == 1 => {
+            format!("1 series: {}", templates::rounded(samples[0].value))
         }
+        Ok(QueryResult::Vector(samples)) => several(&samples),
         Ok(QueryResult::Other(kind)) => format!("a {kind}"),
         Err(error) => error_line(&error),
     };
     cut(&line, VALUE_CHARS)
+}
+
+/// `3 series: {route="/"} 0.2, {route="/metrics"} 0.1 and 1 more`, within [`VALUE_CHARS`].
+fn several(samples: &[Sample]) -> String {
+    let first = &samples[0].labels;
+    let telling: std::collections::BTreeSet<&String> = samples
+        .iter()
+        .flat_map(|sample| sample.labels.keys())
+        .filter(|name| {
+            samples
+                .iter()
+                .any(|s| s.labels.get(*name) != first.get(*name))
+        })
+        .collect();
+    let mut line = format!("{} series: ", samples.len());
+    let mut shown = 0;
+    for sample in samples.iter().take(SHOWN_SERIES) {
+        let pairs: Vec<String> = telling
+            .iter()
+            .map(|name| {
+                format!(
+                    "{name}={:?}",
+                    sample.labels.get(*name).map_or("", String::as_str)
+                )
+            })
+            .collect();
+        let labels = cut(&format!("{{{}}}", pairs.join(", ")), 24);
+        let item = format!(
+            "{}{labels} {}",
+            if shown > 0 { ", " } else { "" },
+            templates::rounded(sample.value)
+        );
+        // Room is left for " and 999 more".
+        if line.chars().count() + item.chars().count() > VALUE_CHARS - 13 {
+            break;
+        }
+        line.push_str(&item);
+        shown += 1;
+    }
+    if shown < samples.len() {
+        line.push_str(&format!(" and {} more", samples.len() - shown));
+    }
+    line
 }
 
 fn error_line(error: &QueryError) -> String {

@@ -74,5 +74,7 @@
     send(form);
   });
 
-  setTimeout(tick, REFRESH_MS);
+  // A page with nothing live (the PromQL page, whose values are asked once per visit) keeps the
+  // layout's "as of page load" line, and is not fetched again for nothing.
+  if (document.querySelector("[data-live]")) setTimeout(tick, REFRESH_MS);
 })();
