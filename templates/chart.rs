@@ -29,6 +29,22 @@ pub fn history(id: &str, label: &str, points: &[Point], window: f64) -> Markup {
 /// Step lines of several named values over the last `window` seconds on one scale, with a legend
 /// when there is more than one: the summary's quantiles moving as its window slides.
 pub fn over_time(id: &str, label: &str, series: &[(String, &[Point])], window: f64) -> Markup {
+    step_lines(id, label, series, window, true)
+}
+
+/// [`over_time`] drawn once, left out of the page's refresh: the PromQL page's chart is a range
+/// query to Prometheus, which refreshing every second would repeat for every open tab.
+pub fn over_time_once(id: &str, label: &str, series: &[(String, &[Point])], window: f64) -> Markup {
+    step_lines(id, label, series, window, false)
+}
+
+fn step_lines(
+    id: &str,
+    label: &str,
+    series: &[(String, &[Point])],
+    window: f64,
+    live: bool,
+) -> Markup {
     let (low, high) = range(
         series
             .iter()
@@ -56,7 +72,7 @@ pub fn over_time(id: &str, label: &str, series: &[(String, &[Point])], window: f
     };
     let empty = series.iter().all(|(_, points)| points.is_empty());
     html! {
-        figure.chart #(id) data-live {
+        figure.chart #(id) data-live[live] {
             svg viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(label) {
                 title { (label) }
                 line.axis x1=(LEFT) y1=(BOTTOM) x2=(RIGHT) y2=(BOTTOM) {}

@@ -90,7 +90,7 @@ fn chart_of(live: &Live) -> Markup {
                 .map(|(name, points)| (name.clone(), points.as_slice()))
                 .collect();
             html! {
-                (chart::over_time("promql-chart", "The query over the last five minutes, as Prometheus answers a range query", &series, window))
+                (chart::over_time_once("promql-chart", "The query over the last five minutes, as Prometheus answers a range query", &series, window))
                 p.small.chart-note {
                     (points_drawn) " points in " (drawn.len()) " series from " (live.base) ", one every " (CHART_STEP.as_secs()) " seconds"
                     @if all.len() > CHART_SERIES { "; " (all.len() - CHART_SERIES) " more series not drawn" }

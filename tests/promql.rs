@@ -307,6 +307,9 @@ async fn with_prometheus_the_page_charts_the_query_and_shows_each_nodes_value() 
             html.contains("<polyline class=\"series series-0\""),
             "{html}"
         );
+        // Drawn once, as README says: nothing on the page asks for the once-a-second refresh, which
+        // would ask Prometheus the range query again for every open tab.
+        assert!(!html.contains("data-live"), "{}: {html}", version.name());
         // Each node Prometheus can answer shows its value now: the rate, one series.
         assert!(
             html.contains("<p class=\"value-now\">Now: 1 series: "),

@@ -474,6 +474,12 @@ fn locate(query: &str, why: &str) -> String {
                 .is_some_and(|early| early.split_whitespace().collect::<Vec<_>>().join(" ") == why)
         });
     match failing_beginning {
+        // Only the end shows these, so the first beginning that fails ends where it was opened.
+        Some(end) if NEVER_CLOSED.iter().any(|message| why.starts_with(message)) => {
+            let column = query[..end].chars().count();
+            let opened = query[..end].chars().last().unwrap_or_default();
+            format!("{why}: the {opened} at character {column} is never closed")
+        }
         Some(end) => {
             let column = query[..end].chars().count();
             format!(
@@ -484,6 +490,15 @@ fn locate(query: &str, why: &str) -> String {
         None => why,
     }
 }
+
+/// The lexer's words for a bracket or quote left open: it says so at the end of the query, where
+/// Prometheus puts them too, but the place to mend is where it was opened.
+const NEVER_CLOSED: [&str; 4] = [
+    "unclosed left parenthesis",
+    "unexpected end of input inside braces",
+    "unexpected end of input inside brackets",
+    "unterminated quoted string",
+];
 
 /// The last 20 characters of `text`, on one line: where a reader finds the place in the query.
 fn tail(text: &str) -> String {
@@ -711,7 +726,20 @@ mod tests {
         assert!(why.contains("at character 29"), "{why}");
         let (rule, why) = refused("rate(tour_clicks_total[5m]");
         assert_eq!(rule, "parse");
-        assert!(why.contains("unclosed left parenthesis"), "{why}");
+        assert!(
+            why.contains("unclosed left parenthesis: the ( at character 5 is never closed"),
+            "{why}"
+        );
+        let (_, why) = refused("tour_clicks_total{job=\"tour\"");
+        assert!(
+            why.ends_with("inside braces: the { at character 18 is never closed"),
+            "{why}"
+        );
+        let (_, why) = refused("tour_clicks_total[5m");
+        assert!(
+            why.ends_with("the [ at character 18 is never closed"),
+            "{why}"
+        );
         let (_, why) = refused("rate(tour_clicks_total[5m]))");
         assert!(
             why.contains("unexpected right parenthesis ')', at character 28"),

@@ -235,10 +235,16 @@ fn check_call(call: &Call, kinds: &Kinds, interval: ScrapeInterval, lints: &mut 
                 kinds.of_name(metric),
                 Some(SampleKind::Counter | SampleKind::Bucket)
             ) {
+                let instead = match name {
+                    "delta" => "use increase(), which reads a fall as a restart",
+                    "idelta" => "use irate(), which reads a fall as a restart",
+                    "deriv" => "use rate(), a per-second slope that reads a fall as a restart",
+                    _ => "forecast from rate(), which reads a fall as a restart: the counter + rate(counter[range]) * seconds ahead",
+                };
                 lints.push(Lint {
                     rule: "delta-of-a-counter",
                     message: format!(
-                        "{name}() of {metric}, a counter: {name}() takes a restart's fall to 0 for a real fall, so the answer drops, even below zero, as the naive last − first does on the counter page; use increase(), or rate() for per second, which read a fall as a restart (Prometheus' docs: {name}() is for gauges)"
+                        "{name}() of {metric}, a counter: {name}() takes a restart's fall to 0 for a real fall, so its answer drops, even below zero; {instead} (Prometheus' docs: {name}() is for gauges)"
                     ),
                     lesson: "/tour/counter",
                 });

@@ -30,6 +30,6 @@ pub const EDGE_COST: Question = Question {
             ("c", "150: one per label combination per instance."),
         ],
         right: "c",
-        why: "each edge is a _bucket series for every label combination on every instance: 5 × 3 × 10 = 150; a native histogram, or custom buckets in one series on Prometheus 3, costs one series per combination whatever its edges",
+        why: "each edge is a _bucket series for every label combination on every instance: 5 × 3 × 10 = 150; a native histogram, or on Prometheus 3 classic buckets kept as one custom-bucket series (convert_classic_histograms_to_nhcb, with the native-histograms flag), costs one series per combination whatever its edges",
     },
 };

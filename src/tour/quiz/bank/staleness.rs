@@ -45,6 +45,6 @@ pub const FIRST_INCREMENT: Question = Question {
             ("c", "No answer: a counter must be seen at 0 first."),
         ],
         right: "b",
-        why: "increase() and rate() see only the changes between the samples in the range, so the step from nothing to 1 is lost, in Prometheus 3 and 2.42; Prometheus 3's experimental --enable-feature=created-timestamp-zero-ingestion reads _created and stores a 0 before the first sample, so it counts about 1 (2.42 has no such flag)",
+        why: "increase() and rate() see only the changes between the samples in the range, so the step from nothing to 1 is lost, in Prometheus 3 and 2.42; Prometheus 3's experimental --enable-feature=created-timestamp-zero-ingestion reads _created and stores a 0 before the first sample, so it counts about 1, when it scrapes the tour as OpenMetrics (as docs/prometheus.yml asks: the flag alone asks for protobuf first, and the tour's protobuf carries no created timestamp); 2.42 has no such flag",
     },
 };
