@@ -6,7 +6,8 @@
 //! most SECONDS:
 //! - `heads`: sends half a request head, then nothing;
 //! - `uploads`: starts a 10 MB upload, sends 60 KB of it, then nothing;
-//! - `pipelined`: sends three uploads in one write and hangs up at once.
+//! - `pipelined`: sends three uploads in one write and hangs up at once;
+//! - `drip`: starts a 1 MB upload and sends one byte of it a second.
 //!
 //! It prints one line: how many connected, how many the server refused at once (429 or 503), how
 //! many it held and then closed (by a timeout), when the last of those closed after connecting, and
@@ -39,7 +40,7 @@ enum Fate {
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [server, mode, count, from, seconds] = args.as_slice() else {
-        eprintln!("usage: hostile_clients ADDR heads|uploads|pipelined COUNT FROM SECONDS");
+        eprintln!("usage: hostile_clients ADDR heads|uploads|pipelined|drip COUNT FROM SECONDS");
         std::process::exit(2);
     };
     let server: SocketAddr = server.parse().expect("ADDR");
@@ -64,15 +65,26 @@ async fn main() {
         "pipelined" => {
             b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 0\r\n\r\n".repeat(3)
         }
+        "drip" => {
+            b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nContent-Length: 1000000\r\n\r\n".to_vec()
+        }
         other => panic!("unknown mode {other}"),
     };
     let hang_up = mode == "pipelined";
+    let drip = mode == "drip";
 
     let started = Instant::now();
     let connections: Vec<_> = (0..count)
         .map(|_| {
             let payload = payload.clone();
-            tokio::spawn(connection(server, from, payload, hang_up, started + hold))
+            tokio::spawn(connection(
+                server,
+                from,
+                payload,
+                hang_up,
+                drip,
+                started + hold,
+            ))
         })
         .collect();
     let (mut connected, mut refused, mut later, mut open, mut hung_up) = (0, 0, 0, 0, 0);
@@ -99,12 +111,14 @@ async fn main() {
     );
 }
 
-/// One connection from `from`: sends `payload`, then hangs up or waits for the server to close it.
+/// One connection from `from`: sends `payload`, then hangs up or waits for the server to close it,
+/// with `drip` sending a byte a second meanwhile.
 async fn connection(
     server: SocketAddr,
     from: IpAddr,
     payload: Vec<u8>,
     hang_up: bool,
+    drip: bool,
     until: Instant,
 ) -> Fate {
     let Ok(socket) = TcpSocket::new_v4() else {
@@ -123,8 +137,14 @@ async fn connection(
     }
     let mut answer = Vec::new();
     let mut sink = [0; 1024];
+    let mut next_drip = Instant::now() + Duration::from_secs(1);
     loop {
-        match tokio::time::timeout_at(until, stream.read(&mut sink)).await {
+        let wake = if drip { until.min(next_drip) } else { until };
+        match tokio::time::timeout_at(wake, stream.read(&mut sink)).await {
+            Err(_) if wake < until => {
+                let _ = stream.write_all(b"x").await;
+                next_drip += Duration::from_secs(1);
+            }
             Err(_) => return Fate::StillOpen,
             Ok(Ok(read)) if read > 0 => answer.extend_from_slice(&sink[..read]),
             Ok(_) => {

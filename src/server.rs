@@ -18,6 +18,7 @@
 //! - memory: a request head is at most `--max-header-bytes` (hyper's read buffer, which also bounds
 //!   how much of a body is buffered), and bytes sent ahead of an answer at most 16 KiB; a stalled
 //!   connection costs about 24 KiB, so the caps bound the total (docs/performance.md measures it).
+//!   What closed connections freed goes back to the system within seconds ([`memory`]).
 //! - hang-ups: noticed while a handler runs, whatever the client sent after its request, and the
 //!   request is dropped ([`connection`]).
 //!
@@ -27,6 +28,7 @@
 pub(crate) mod admission;
 mod body;
 mod connection;
+mod memory;
 mod refusal;
 
 use std::{
@@ -128,6 +130,7 @@ pub async fn serve(
     let traffic_wanted = config.traffic;
     // Dropped when serving ends, which stops the task.
     let _sampler = Sampler::start(state.history.clone(), state.metrics.registry.clone());
+    let _trimmer = memory::Trimmer::start(admission.released());
     let app = Arc::new(app(state));
     let traffic = traffic_wanted.then(|| Traffic::start(app.clone()));
     let local = LocalAddr(listener.local_addr()?.into());

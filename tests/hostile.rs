@@ -735,3 +735,59 @@ async fn a_body_in_1_byte_chunks_is_refused_once_its_pieces_prove_small() {
     let (answer, _) = until_closed(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
 }
+
+/// The tour process's resident memory, in KiB.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_taken_by_a_wave_of_http2_clients_is_given_back_after_they_close() {
+    let tour = Tour::spawn(&["--listen", "127.0.0.1:0"].map(String::from));
+    let idle = resident_kib(tour.pid());
+    // 50 connections holding 16 unsent anatomy pages each: within one address's budget of 1000.
+    let wave: Vec<_> = (0..50)
+        .map(|_| {
+            let address = tour.address;
+            tokio::spawn(async move {
+                let (mut client, connection) = h2_that_reads_nothing("127.0.0.2", address).await;
+                let statuses = anatomy_heads(&mut client, 16).await;
+                (client, connection, statuses)
+            })
+        })
+        .collect();
+    let mut held = Vec::new();
+    for connection in wave {
+        held.push(connection.await.unwrap());
+    }
+    let pages: usize = held.iter().map(|(_, _, statuses)| statuses.len()).sum();
+    let during = resident_kib(tour.pid());
+    let taken = during.saturating_sub(idle);
+    assert!(
+        taken >= 5 * 1024,
+        "the wave took only {taken} KiB ({pages} pages held)"
+    );
+    for (client, connection, _) in held {
+        drop(client);
+        connection.abort();
+    }
+    // glibc keeps what a thread freed for later unless it is trimmed.
+    let deadline = WallClock::now() + Duration::from_secs(20);
+    let mut after = resident_kib(tour.pid());
+    while after > idle + taken / 2 && WallClock::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        after = resident_kib(tour.pid());
+    }
+    assert!(
+        after <= idle + taken / 2,
+        "resident memory {after} KiB 20 s after the wave closed: {idle} KiB idle, {during} KiB during"
+    );
+    common::say(&format!(
+        "resident memory: {idle} KiB idle, {during} KiB during the wave, {after} KiB after"
+    ));
+}

@@ -2,7 +2,8 @@
 # Load figures for docs/performance.md, all measured in one run on this machine, on loopback only.
 # Run with `bash benches/load/run.sh` (about six minutes). Needs wrk (Debian package `wrk`) and, for
 # the seed comparison, python3 with flask, gunicorn and prometheus_client (pip). The hostile run at the
-# end opens 21,000 connections from 127.0.0.2 and 127.0.0.3 (Linux routes all of 127/8 to loopback).
+# end opens 21,000 connections from 127.0.0.2 and 127.0.0.3, then HTTP/2 and dripping uploads from
+# 127.0.0.2 to 127.0.0.8 (Linux routes all of 127/8 to loopback).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=benches/load
@@ -12,8 +13,10 @@ TOUR=127.0.0.1:5091 STORM=127.0.0.1:5092 HOSTILE=127.0.0.1:5093 BARE=127.0.0.1:5
 # Quick mode (SECONDS_EACH under 5, as the docs test runs it): a tenth of the crowd, short timeouts.
 if [ "$SECONDS_EACH" -lt 5 ]; then
   HEADS=300 UPLOADS=200 HANG_UPS=20 LATER=300 HOLD=8 SETTLE=1 TIMEOUTS="--header-timeout 4 --body-timeout 4"
+  H2=20 H2_HOLD=4 DRIPS=110 SMALL_MIB=0.05 LARGE_MIB=8
 else
   HEADS=10500 UPLOADS=2000 HANG_UPS=100 LATER=3000 HOLD=75 SETTLE=5 TIMEOUTS=""
+  H2=200 H2_HOLD=15 DRIPS=1100 SMALL_MIB=4 LARGE_MIB=1024
 fi
 # Each attacking process holds up to $HEADS sockets, the tour up to --max-connections.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -22,7 +25,8 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 # PROFILE=dev (as the docs test runs the quick mode) reuses the test build: it checks the script runs, and
 # measures nothing worth quoting.
 PROFILE=${PROFILE:-release}
-cargo build --profile "$PROFILE" --quiet --bin metrics-tour --example bare_poem --example upload_storm --example hostile_clients
+cargo build --profile "$PROFILE" --quiet --bin metrics-tour --example bare_poem --example upload_storm \
+  --example hostile_clients --example h2_stall --example chunked_uploads
 BUILT=${CARGO_TARGET_DIR:-target}/$([ "$PROFILE" = dev ] && echo debug || echo "$PROFILE")
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
@@ -83,10 +87,11 @@ echo "resident memory: $after_10k KiB after 10k requests, $after_1m KiB after $s
 
 # Under attack: each attack against a fresh tour with the default bounds (uploads of 60 s, so a
 # hang-up that went unnoticed would show), from other loopback addresses while 127.0.0.1 measures.
+# The tour of the 1-byte chunk case answers at once instead (`fresh_tour 0..0`).
 hostile_pid=""
 fresh_tour() {
   [ -n "$hostile_pid" ] && kill "$hostile_pid" && wait "$hostile_pid" 2>/dev/null || true
-  $BUILT/metrics-tour --listen $HOSTILE --upload-seconds 60..60 $TIMEOUTS 2>/dev/null & pids+=($!); hostile_pid=$!
+  $BUILT/metrics-tour --listen $HOSTILE --upload-seconds "${1:-60..60}" $TIMEOUTS 2>/dev/null & pids+=($!); hostile_pid=$!
   sleep 1
   idle_kib=$(rss_kib $hostile_pid)
 }
@@ -121,3 +126,55 @@ under=$(rps "http://$HOSTILE/counter")
 echo "POST /counter during that attack: $under req/s = $(ratio "$under" "$counter_quiet")x the quiet tour's"
 wait $a
 echo "after the attack: resident memory $(rss_kib $hostile_pid) KiB"
+
+# HTTP/2 clients that read nothing: $H2 connections from one address, each asking for the anatomy page
+# on as many streams as the tour lets it, with a receive window of 0 (SETTINGS_INITIAL_WINDOW_SIZE),
+# so no answer can be sent. Resident memory is read every second while they hold, and after.
+fresh_tour
+$BUILT/examples/h2_stall $HOSTILE $H2 127.0.0.8 $H2_HOLD & a=$!
+peak=0
+while kill -0 $a 2>/dev/null; do
+  now=$(rss_kib $hostile_pid); [ "$now" -gt "$peak" ] && peak=$now
+  sleep 1
+done
+wait $a
+sleep 3  # the tour gives freed memory back within two seconds of a connection closing
+echo "$H2 stalled h2 connections from 127.0.0.8: resident memory at most $peak KiB while held (target < 204800), $(rss_kib $hostile_pid) KiB 3 s after they closed, $idle_kib KiB before"
+
+# Four addresses dripping uploads (a byte a second) on as many connections as the per-client cap
+# lets, while a fifth is served: 20 requests from 127.0.0.6, each on a connection of its own.
+served_from() {
+  for _ in $(seq 1 20); do
+    curl -s -o /dev/null --interface "$1" --max-time 10 -w '%{http_code} %{time_total}\n' "http://$HOSTILE/healthz" || true
+  done | sort -k2 -n | awk '{ok += ($1 == 200); t[NR] = $2 * 1000}
+    END {printf "%d of %d answered 200, median %.1f ms, slowest %.1f ms", ok, NR, t[int((NR + 1) / 2)], t[NR]}'
+}
+fresh_tour
+drips=()
+for from in 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5; do attack drip $DRIPS $from $HOLD & drips+=($!); done
+sleep $SETTLE
+open=$(ss -Htn state established "sport = :${HOSTILE##*:}" | wc -l)
+echo "$((4 * DRIPS)) dripping uploads from 127.0.0.2-5 ($open connections open to the tour): GET /healthz from 127.0.0.6 $(served_from 127.0.0.6) (target: all served)"
+wait "${drips[@]}"
+
+# CPU per MiB: the tour's user and system time (/proc/PID/stat) while one client sends uploads in
+# chunks of a size, one after another; per MiB of body the tour accepted, and per MiB on the wire.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+chunk_cost() {  # CHUNK BODY MIB -> "MS_PER_MIB_ACCEPTED MS_PER_MIB_SENT", the client's line on stderr
+  local before line after
+  before=$(cpu_ticks $hostile_pid)
+  line=$($BUILT/examples/chunked_uploads $HOSTILE "$@")
+  after=$(cpu_ticks $hostile_pid)
+  echo "$line" >&2
+  echo "$line" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -F'[;,] ' '{
+    split($3, accepted, " "); split($4, sent, " "); ms = ticks * 1000 / hz
+    printf "%.1f %.1f\n", accepted[1] ? ms * 1048576 / accepted[1] : 0, ms * 1048576 / sent[1] }'
+}
+times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0fx", a / b; else printf "(too little CPU to tell)" }'; }
+fresh_tour 0..0
+read -r large _ < <(chunk_cost 65536 1048576 $LARGE_MIB)
+read -r small small_sent < <(chunk_cost 1 1024 $SMALL_MIB)
+read -r _ refused_sent < <(chunk_cost 1 1100 $SMALL_MIB)
+echo "uploads in 64 KiB pieces: $large ms of the tour's CPU per MiB"
+echo "in 1-byte chunks, 1,024 a body (the most not refused): $small ms per MiB of body accepted = $(times "$small" "$large") (target <= 10x), $small_sent ms per MiB sent = $(times "$small_sent" "$large")"
+echo "in 1-byte chunks, 1,100 a body (refused at the 1,025th): $refused_sent ms per MiB sent until refused = $(times "$refused_sent" "$large")"

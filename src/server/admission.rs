@@ -12,7 +12,10 @@ use std::{
     collections::HashMap,
     net::{IpAddr, SocketAddr},
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
     task::{Context, Poll},
     time::{Duration, Instant},
 };
@@ -26,6 +29,8 @@ pub(super) struct Admission {
     per_client: usize,
     ceiling: usize,
     open: Mutex<Open>,
+    /// Set when a place is given back, for [`super::memory`] to trim what its holder freed.
+    released: Arc<AtomicBool>,
 }
 
 struct Open {
@@ -51,7 +56,13 @@ impl Admission {
                 by_client: HashMap::new(),
                 last_warned: None,
             }),
+            released: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// The flag set whenever a place is given back.
+    pub(super) fn released(&self) -> Arc<AtomicBool> {
+        self.released.clone()
     }
 
     /// Lets `stream` in and holds its place, or refuses it: a `429` (too many from this client) or
@@ -174,6 +185,7 @@ impl Drop for Admitted {
                 open.by_client.remove(&self.client);
             }
         }
+        self.admission.released.store(true, Ordering::Relaxed);
     }
 }
 
