@@ -208,8 +208,9 @@ pub async fn serve(
             let _admitted = admitted;
             tokio::pin!(connection);
             let mut draining = false;
+            let look = tokio::time::sleep_until(Instant::now());
+            tokio::pin!(look);
             loop {
-                let deadline = watched.deadline(timeouts);
                 tokio::select! {
                     biased;
                     ended = connection.as_mut() => {
@@ -225,13 +226,13 @@ pub async fn serve(
                         connection.as_mut().graceful_shutdown();
                         draining = true;
                     }
-                    () = until(deadline) => {
-                        if watched.deadline(timeouts).is_some_and(|at| at <= Instant::now()) {
+                    () = look.as_mut() => match watched.next_look(timeouts, Instant::now()) {
+                        Some(next) => look.as_mut().reset(next),
+                        None => {
                             tracing::debug!(%peer, "closing a connection that timed out");
                             break;
                         }
-                    }
-                    () = watched.changed() => {}
+                    },
                 }
             }
         });
@@ -296,14 +297,6 @@ fn with_body_pace(mut request: Request, pace: body::Pace) -> (Request, oneshot::
         request.set_body(Body::from(http_body_util::combinators::BoxBody::new(body)));
     }
     (request, body_read)
-}
-
-/// Sleeps until `deadline`, or forever without one.
-async fn until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// Raises this process's open-file limit to the most the system allows (as Go's runtime does), and

@@ -2,21 +2,31 @@
 # The tour against client_golang, the Go client kept by Prometheus' authors: the same operations on
 # the same values, timed in one run on this machine, as ratios (docs/performance.md).
 # Run with `bash benches/go/compare.sh` (about four minutes); QUICK=1 runs every benchmark briefly,
-# once, to check that the comparison still builds and runs. Needs golang-go and
-# golang-github-prometheus-client-golang-dev (Debian); without them it says SKIPPED and exits 0
-# (1 when TOUR_REQUIRE_E2E=1).
+# once, to check that the comparison still builds and runs. Measures today's client_golang on today's
+# Go when `bash .ci/go-reference` has fetched them from Debian's unstable suite into its cache folder;
+# otherwise Debian 12's client_golang 1.14 on Go 1.19 (golang-go and
+# golang-github-prometheus-client-golang-dev). With neither it says SKIPPED and exits 0 (1 when
+# TOUR_REQUIRE_E2E=1). The first line it prints names the versions measured.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-CLIENT_GOLANG=/usr/share/gocode/src/github.com/prometheus/client_golang
 
 skip() {
   echo "SKIPPED benches/go/compare.sh: $1"
   [ "${TOUR_REQUIRE_E2E:-}" = 1 ] && { echo "TOUR_REQUIRE_E2E=1 requires it" >&2; exit 1; }
   exit 0
 }
-command -v go >/dev/null || skip "go not found (Debian package golang-go)"
-[ -d "$CLIENT_GOLANG/prometheus" ] ||
-  skip "client_golang not found in $CLIENT_GOLANG (Debian package golang-github-prometheus-client-golang-dev)"
+reference=${TOUR_GO_REFERENCE_DIR:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/metrics-tour/go-reference}
+if [ -s "$reference/versions" ] && [ -x "$(cat "$reference/goroot")/bin/go" ]; then
+  export GOROOT
+  GOROOT=$(cat "$reference/goroot")
+  go=$GOROOT/bin/go gopath=$reference/usr/share/gocode versions=$(cat "$reference/versions")
+else
+  go=go gopath=/usr/share/gocode
+  command -v go >/dev/null || skip "go not found (bash .ci/go-reference, or Debian package golang-go)"
+  [ -d "$gopath/src/github.com/prometheus/client_golang/prometheus" ] ||
+    skip "client_golang not found in $gopath (bash .ci/go-reference, or Debian package golang-github-prometheus-client-golang-dev)"
+  versions="client_golang $(dpkg-query -W -f '${Version}' golang-github-prometheus-client-golang-dev 2>/dev/null | cut -d- -f1) on $(go version | awk '{ print $3 }') (Debian 12's; bash .ci/go-reference fetches today's)"
+fi
 
 # On a shared machine the load moves while we measure: each row times Go and ours back to back,
 # ROUNDS times, and keeps each side's fastest round.
@@ -28,14 +38,14 @@ else
   criterion=(--warm-up-time 1 --measurement-time 2 --noplot)
 fi
 
-echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start; $(go version)"
+echo "$versions; $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 
 # client_golang from Debian's sources, offline: GOPATH mode, no module proxy.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -n "${HOME:-}" ] || export GOCACHE="$work/cache"  # go needs a build cache
-(cd benches/go && GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off GOFLAGS= \
-  go test -c -o "$work/golang.test")
+(cd benches/go && GO111MODULE=off GOPATH=$gopath GOPROXY=off GOFLAGS= GOTOOLCHAIN=local GOTELEMETRY=off \
+  "$go" test -c -o "$work/golang.test")
 "$work/golang.test" -test.run TestRegistryShape >/dev/null ||
   { "$work/golang.test" -test.run TestRegistryShape >&2; exit 1; }
 

@@ -3,7 +3,8 @@
 // registry shaped like the tour's (src/state.rs).
 //
 // Run with `bash benches/go/compare.sh`, which builds this in GOPATH mode over Debian's sources
-// (golang-github-prometheus-client-golang-dev, 1.14) and puts the tour's criterion figures beside it.
+// (golang-github-prometheus-client-golang-dev: 1.23 from the unstable suite, which .ci/go-reference
+// fetches, or Debian 12's 1.14) and puts the tour's criterion figures beside it.
 package gobench
 
 import (
@@ -30,7 +31,7 @@ var values = func() []float64 {
 }()
 
 // objectives are the quantiles the tour's summary reports, with the error bounds client_golang's
-// own examples and benchmarks give them (1.14 has no default objectives).
+// own examples and benchmarks give them (client_golang has no default objectives).
 var objectives = map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001}
 
 func observeAll(b *testing.B, o prometheus.Observer) {
@@ -56,7 +57,7 @@ func BenchmarkClassicHistogramObserve(b *testing.B) {
 	}))
 }
 
-// With a bucket factor and no Buckets, 1.14 keeps native (sparse) buckets only (schema 3). The
+// With a bucket factor and no Buckets, client_golang keeps native (sparse) buckets only (schema 3). The
 // values are those of our native_histogram/observe bench: steps of 0.37 s wrapping at 12 s.
 func BenchmarkNativeHistogramObserve(b *testing.B) {
 	native := prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -163,8 +164,8 @@ func BenchmarkScrapeTextWithoutProcess(b *testing.B) {
 	scrape(b, tourRegistry(false), "text/plain", "text/plain")
 }
 
-// Prometheus 2.42's Accept header, which ranks OpenMetrics first (client_golang 1.14 answers the
-// version 0.0.1 it offers second).
+// Prometheus 2.42's Accept header, which ranks OpenMetrics first (client_golang 1.23 answers its
+// version 1.0.0, 1.14 the version 0.0.1 it offers second).
 func BenchmarkScrapeOpenMetrics(b *testing.B) {
 	scrape(b, tourRegistry(true), "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"+
 		"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",

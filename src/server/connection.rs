@@ -22,7 +22,6 @@ use std::{
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::TcpStream,
-    sync::Notify,
     time::Instant,
 };
 
@@ -49,8 +48,6 @@ struct Inner {
     state: Mutex<State>,
     /// `--max-header-bytes`, for the message of a refused head.
     max_header_bytes: usize,
-    /// Told when the clock may have moved: a request began or ended, or a head began.
-    changed: Notify,
 }
 
 struct State {
@@ -86,7 +83,6 @@ impl Watched {
                 scan: HeadScan::default(),
                 replacing: Vec::new(),
             }),
-            changed: Notify::new(),
         }))
     }
 
@@ -97,26 +93,29 @@ impl Watched {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// When the connection is to be closed unless a request starts first; `None` while one runs.
-    pub(super) fn deadline(&self, timeouts: Timeouts) -> Option<Instant> {
+    /// The connection's clock at `now`: `None` when it is due to be closed, else when to look again.
+    ///
+    /// Nobody tells the clock that a request began or ended, or that a head began: that woke the
+    /// connection's task twice a request, which cost more than any other bound under load
+    /// (docs/performance.md). It need not be told, since a head or an idle spell that starts after
+    /// `now` cannot be due before `now` plus the shorter timeout, so looking again by then, or at
+    /// the deadline already running if sooner, still closes every connection on time.
+    pub(super) fn next_look(&self, timeouts: Timeouts, now: Instant) -> Option<Instant> {
         let state = self.state();
+        let soonest_new = now + timeouts.header.min(timeouts.idle);
         if state.requests > 0 {
-            return None;
+            return Some(soonest_new);
         }
-        Some(match state.head_since {
+        let due = match state.head_since {
             Some(since) => since + timeouts.header,
             None => state.idle_since + timeouts.idle,
-        })
+        };
+        (due > now).then(|| due.min(soonest_new))
     }
 
     /// True when no request is in flight, so closing the connection cuts nothing off.
     pub(super) fn is_idle(&self) -> bool {
         self.state().requests == 0
-    }
-
-    /// Completes when [`Watched::deadline`] may have moved.
-    pub(super) async fn changed(&self) {
-        self.0.changed.notified().await
     }
 
     /// Counts a request in flight, here and in `server_total`, until the returned guard is dropped.
@@ -184,7 +183,6 @@ impl Drop for InFlight {
         }
         drop(state);
         self.server_total.fetch_sub(1, Ordering::Relaxed);
-        self.connection.0.changed.notify_one();
     }
 }
 
@@ -217,7 +215,6 @@ impl AsyncRead for Watched {
             state.scan.feed(&buf.filled()[before..]);
             if state.head_since.is_none() {
                 state.head_since = Some(Instant::now());
-                self.0.changed.notify_one();
             }
         }
         read
