@@ -177,4 +177,4 @@ read -r small small_sent < <(chunk_cost 1 1024 $SMALL_MIB)
 read -r _ refused_sent < <(chunk_cost 1 1100 $SMALL_MIB)
 echo "uploads in 64 KiB pieces: $large ms of the tour's CPU per MiB"
 echo "in 1-byte chunks, 1,024 a body (the most not refused): $small ms per MiB of body accepted = $(times "$small" "$large") (target <= 10x), $small_sent ms per MiB sent = $(times "$small_sent" "$large")"
-echo "in 1-byte chunks, 1,100 a body (refused at the 1,025th): $refused_sent ms per MiB sent until refused = $(times "$refused_sent" "$large")"
+echo "in 1-byte chunks, 1,100 a body (refused at the 1,025th): $refused_sent ms per MiB sent = $(times "$refused_sent" "$large")"

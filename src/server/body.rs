@@ -3,8 +3,8 @@
 //! that timeout is cut off once it falls below `--min-body-rate` on average, instead of holding its
 //! connection and buffers for ever. Both are answered `408`.
 //!
-//! Each piece of a body costs the same work whatever its size, so a body sent in 1-byte chunks
-//! costs hundreds of times the CPU per byte of one sent in large pieces. Past [`PIECES_FREE`]
+//! Each piece of a body costs a fixed amount of work on top of its bytes, so a body sent in 1-byte
+//! chunks costs hundreds of times the CPU per byte of one sent in large pieces. Past [`PIECES_FREE`]
 //! pieces, a body whose pieces average under [`SMALLEST_AVERAGE`] bytes is refused (`400`): the
 //! work one body may cost stays bounded.
 
