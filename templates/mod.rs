@@ -183,10 +183,7 @@ pub fn windows_note() -> Markup {
 /// A PromQL query and what it answers (plain text, or markup with a link), with a link to the
 /// query taken apart on `/tour/promql`; drawn inside [`with_values`], also its value now.
 pub fn promql(query: &str, meaning: impl maud::Render) -> Markup {
-    let explain = format!(
-        "/tour/promql?query={}",
-        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
-    );
+    let explain = explain_href(query);
     let now = VALUES.with_borrow_mut(|values| values.as_mut().map(|values| values.line(query)));
     html! {
         div.promql {
@@ -197,6 +194,26 @@ pub fn promql(query: &str, meaning: impl maud::Render) -> Markup {
             p { (meaning) " " a.explain href=(explain) { "Explain it" } }
         }
     }
+}
+
+/// A PromQL block whose page draws Prometheus' whole answer right below it (the staleness page's
+/// series tables): no value line, which would say the same twice.
+pub fn promql_answered_below(query: &str, meaning: impl maud::Render) -> Markup {
+    let explain = explain_href(query);
+    html! {
+        div.promql {
+            pre { code { (query) } }
+            p.answered-below { (meaning) " " a.explain href=(explain) { "Explain it" } }
+        }
+    }
+}
+
+/// Where a query is taken apart: `/tour/promql` with the query in its address.
+fn explain_href(query: &str) -> String {
+    format!(
+        "/tour/promql?query={}",
+        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    )
 }
 
 /// The values now of the PromQL blocks on the page being drawn, by query, and the queries met

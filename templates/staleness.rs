@@ -116,7 +116,7 @@ fn asked_answers(asked: &Asked) -> Markup {
         p { "Asked of " code { (asked.base) } " when this page was built:" }
         div #prometheus-answers data-live {
             @for ((query, meaning), answer) in QUERIES.iter().zip(&asked.answers) {
-                (promql(query, meaning))
+                (super::promql_answered_below(query, meaning))
                 @match answer {
                     Ok(samples) if samples.is_empty() => { p { "No series." } }
                     Ok(samples) => { (scroll_box(query, sample_table(query, samples))) }

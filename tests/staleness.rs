@@ -106,9 +106,10 @@ async fn with_a_prometheus_that_does_not_answer_the_page_says_so_for_each_query(
         page.contains("Asked of <code>http://127.0.0.1:9</code>"),
         "{page}"
     );
+    // The three queries of the answers section, and the value now beside the `up` block.
     assert_eq!(
         page.matches("Prometheus could not be asked").count(),
-        3,
+        4,
         "{page}"
     );
 }
