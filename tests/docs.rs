@@ -448,7 +448,8 @@ fn every_promql_block_holds_one_query() {
 /// Runs one line of a measurement block in its quick mode, on the test build rather than a release
 /// build of its own (two cores build one in minutes): a criterion benchmark once (`cargo test
 /// --bench`, criterion's test mode), the load script with one-second runs and 20,000 requests, the
-/// comparison with client_golang with a few hundred iterations a benchmark.
+/// comparison with client_golang with a few hundred iterations a benchmark (both on the test build,
+/// `PROFILE=dev`: an optimised build of every dependency took eight of CI's minutes).
 fn run_quickly(line: &str) -> Result<(), String> {
     let mut command = Command::new("bash");
     if let Some(bench) = line.strip_prefix("cargo bench ") {
@@ -463,7 +464,10 @@ fn run_quickly(line: &str) -> Result<(), String> {
         if require_program("go", "golang-go").is_none() {
             return Ok(());
         }
-        command.args(["-c", line]).env("QUICK", "1");
+        command
+            .args(["-c", line])
+            .env("QUICK", "1")
+            .env("PROFILE", "dev");
     } else {
         return Err(format!("no quick mode is known for `{line}`"));
     }

@@ -6,7 +6,9 @@
 # Go when `bash .ci/go-reference` has fetched them from Debian's unstable suite into its cache folder;
 # otherwise Debian 12's client_golang 1.14 on Go 1.19 (golang-go and
 # golang-github-prometheus-client-golang-dev). With neither it says SKIPPED and exits 0 (1 when
-# TOUR_REQUIRE_E2E=1). The first line it prints names the versions measured.
+# TOUR_REQUIRE_E2E=1). The first line it prints names the versions measured. PROFILE=dev (as the docs
+# test runs the quick mode) builds our side unoptimised, reusing the test build: it checks the script
+# runs, and measures nothing worth quoting.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -27,6 +29,8 @@ else
     skip "client_golang not found in $gopath (bash .ci/go-reference, or Debian package golang-github-prometheus-client-golang-dev)"
   versions="client_golang $(dpkg-query -W -f '${Version}' golang-github-prometheus-client-golang-dev 2>/dev/null | cut -d- -f1) on $(go version | awk '{ print $3 }') (Debian 12's; bash .ci/go-reference fetches today's)"
 fi
+
+PROFILE=${PROFILE:-bench}
 
 # On a shared machine the load moves while we measure: each row times Go and ours back to back,
 # ROUNDS times, and keeps each side's fastest round.
@@ -58,18 +62,18 @@ go_ns() {
 # Which criterion bench holds which id, from each bench's --list.
 benches=()
 for file in benches/*.rs; do benches+=(--bench "$(basename "$file" .rs)"); done
-cargo bench --quiet "${benches[@]}" --no-run
+cargo bench --quiet --profile "$PROFILE" "${benches[@]}" --no-run
 declare -A bench_of
 for file in benches/*.rs; do
   bench=$(basename "$file" .rs)
   while IFS= read -r id; do
     bench_of[$id]=$bench
-  done < <(cargo bench --quiet --bench "$bench" -- --list 2>/dev/null | sed -n 's/: benchmark$//p')
+  done < <(cargo bench --quiet --profile "$PROFILE" --bench "$bench" -- --list 2>/dev/null | sed -n 's/: benchmark$//p')
 done
 
 # The mean time of criterion benchmark $1, in ns.
 ours_ns() {
-  cargo bench --quiet --bench "${bench_of[$1]}" -- --exact "$1" "${criterion[@]}" 2>/dev/null |
+  cargo bench --quiet --profile "$PROFILE" --bench "${bench_of[$1]}" -- --exact "$1" "${criterion[@]}" 2>/dev/null |
     awk '/time:/ {
       sub(/.*\[/, ""); scale["ps"] = 0.001; scale["ns"] = 1; scale["µs"] = 1000; scale["ms"] = 1e6; scale["s"] = 1e9
       print $3 * scale[$4]; exit
