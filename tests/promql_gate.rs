@@ -600,24 +600,10 @@ async fn fifty_learners_at_once_never_put_more_than_the_cap_in_prometheus() {
         })
         .collect();
     other_pages_answer(&tour).await;
-    let mut judged = 0;
-    let mut busy = 0;
-    for learner in learners {
-        let reply = learner.await.unwrap();
-        match reply.status {
-            200 => {
-                assert!(reply.text.starts_with("correct: "), "{}", reply.text);
-                judged += 1;
-            }
-            503 => {
-                assert_eq!(reply.retry_after.as_deref(), Some("3"), "{}", reply.text);
-                assert!(reply.text.contains("try again in 3 s"), "{}", reply.text);
-                assert_eq!(reply.text.lines().count(), 1);
-                busy += 1;
-            }
-            other => panic!("{other}: {}", reply.text),
-        }
-    }
+    let (judged, busy) = answered_or_told_to_retry(learners, |text| {
+        assert!(text.starts_with("correct: "), "{text}");
+    })
+    .await;
     let most = prometheus.most.load(Ordering::SeqCst);
     say(&format!(
         "50 learners at once: {judged} judged, {busy} told to retry, at most {most} queries in Prometheus"
@@ -651,6 +637,32 @@ async fn fifty_learners_at_once_never_put_more_than_the_cap_in_prometheus() {
     assert!(prometheus.most.load(Ordering::SeqCst) <= MAX_IN_FLIGHT_PER_CLIENT);
 }
 
+/// A crowd's replies, counted: `(answered, told to retry)`. Each `200` is checked by `answered`,
+/// each `503` must be one line saying when to try again, with `Retry-After: 3`; anything else fails.
+async fn answered_or_told_to_retry(
+    learners: Vec<tokio::task::JoinHandle<Reply>>,
+    answered: impl Fn(&str),
+) -> (usize, usize) {
+    let (mut ok, mut busy) = (0, 0);
+    for learner in learners {
+        let reply = learner.await.unwrap();
+        match reply.status {
+            200 => {
+                answered(&reply.text);
+                ok += 1;
+            }
+            503 => {
+                assert_eq!(reply.retry_after.as_deref(), Some("3"), "{}", reply.text);
+                assert!(reply.text.contains("try again in 3 s"), "{}", reply.text);
+                assert_eq!(reply.text.lines().count(), 1, "{}", reply.text);
+                busy += 1;
+            }
+            other => panic!("{other}: {}", reply.text),
+        }
+    }
+    (ok, busy)
+}
+
 /// The chart route as a crowd uses it: fifty learners open `/tour/promql` with a query at once.
 /// Each page view asks every node's value and the chart's range in one place of the cap, so no
 /// more than the cap reach Prometheus, the rest are told to retry, and the other pages answer.
@@ -664,26 +676,10 @@ async fn fifty_learners_charting_at_once_never_put_more_than_the_cap_in_promethe
         .map(|n| tokio::spawn(async move { get_from(learner(n), address, chart).await }))
         .collect();
     other_pages_answer(&tour).await;
-    let (mut charted, mut busy) = (0, 0);
-    for learner in learners {
-        let reply = learner.await.unwrap();
-        match reply.status {
-            200 => {
-                assert!(
-                    reply.text.contains("class=\"small chart-note\""),
-                    "{}",
-                    reply.text
-                );
-                charted += 1;
-            }
-            503 => {
-                assert_eq!(reply.retry_after.as_deref(), Some("3"), "{}", reply.text);
-                assert_eq!(reply.text.lines().count(), 1, "{}", reply.text);
-                busy += 1;
-            }
-            other => panic!("{other}: {}", reply.text),
-        }
-    }
+    let (charted, busy) = answered_or_told_to_retry(learners, |page| {
+        assert!(page.contains("class=\"small chart-note\""), "{page}");
+    })
+    .await;
     let most = prometheus.most.load(Ordering::SeqCst);
     say(&format!(
         "50 learners charting at once: {charted} charted, {busy} told to retry, at most {most} queries in Prometheus"
