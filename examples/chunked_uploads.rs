@@ -4,8 +4,9 @@
 //!
 //! It sends `POST /file-upload` bodies of BODY bytes in chunks of CHUNK bytes, one after another on
 //! a kept-alive connection (a new one after the server closes it), until MIB mebibytes of body have
-//! been sent, and prints one line: the bodies accepted (200) and refused (400), the body bytes the
-//! accepted ones carried and the bytes sent on the wire for all of them (chunk framing included).
+//! been offered, and prints one line: the bodies accepted (200) and refused (400, or cut off by the
+//! server's close), the body bytes the accepted ones carried, and the bytes the client wrote to its
+//! sockets for all of them (chunk framing included; a refused body's rest is never written).
 
 use std::net::SocketAddr;
 
@@ -38,16 +39,16 @@ async fn main() {
             Some(stream) => stream,
             None => BufReader::new(TcpStream::connect(server).await.expect("connect")),
         };
-        let (status, stream) = exchange(stream, &request).await;
+        let (written, status, stream) = exchange(stream, &request).await;
         sent += body;
-        wire += request.len();
+        wire += written;
         match status {
-            200 => {
+            Some(200) => {
                 accepted += 1;
                 accepted_bytes += body;
             }
-            400 => refused += 1,
-            other => panic!("answered {other}"),
+            Some(400) | None => refused += 1,
+            Some(other) => panic!("answered {other}"),
         }
         connection = stream;
     }
@@ -73,15 +74,26 @@ fn chunked_request(chunk: usize, body: usize) -> Vec<u8> {
     request
 }
 
-/// Sends `request` and reads its answer; the status, and the connection if it can carry another.
+/// Sends `request` and reads its answer: the bytes written, the status (none when the server
+/// reset the connection before its answer could be read), and the connection if it can carry
+/// another.
 async fn exchange(
     mut stream: BufReader<TcpStream>,
     request: &[u8],
-) -> (u16, Option<BufReader<TcpStream>>) {
-    // A refused body is answered before all of it is sent, and the rest is never read.
-    let _ = stream.get_mut().write_all(request).await;
+) -> (usize, Option<u16>, Option<BufReader<TcpStream>>) {
+    // A refused body is answered before all of it is sent, and the server closes the connection
+    // without reading the rest: writing stops at the first error.
+    let mut written = 0;
+    while written < request.len() {
+        match stream.get_mut().write(&request[written..]).await {
+            Ok(0) | Err(_) => break,
+            Ok(more) => written += more,
+        }
+    }
     let mut line = String::new();
-    stream.read_line(&mut line).await.expect("a status line");
+    if stream.read_line(&mut line).await.is_err() {
+        return (written, None, None);
+    }
     let status = line
         .split(' ')
         .nth(1)
@@ -103,5 +115,6 @@ async fn exchange(
     let mut answer = vec![0; length];
     stream.read_exact(&mut answer).await.expect("the answer");
     // hyper closes a connection whose request body was refused before its end.
-    (status, (status == 200 && !close).then_some(stream))
+    let kept = status == 200 && !close;
+    (written, Some(status), kept.then_some(stream))
 }

@@ -111,13 +111,19 @@ async fn stall(server: SocketAddr, from: IpAddr, until: Instant) -> Tally {
         };
         answers.push(tokio::spawn(response));
     }
+    // Every answer is kept unread: dropping one would reset its stream (h2 cancels a stream nobody
+    // listens to), which frees its place and lets the next stream in.
+    let mut unread = Vec::new();
     for answer in answers {
-        let head = tokio::time::timeout_at(until, answer).await;
-        match head.map(|joined| joined.map(|response| response.map(|r| r.status().as_u16()))) {
-            Ok(Ok(Ok(200))) => tally.ok += 1,
-            Ok(Ok(Ok(429 | 503))) => tally.refused += 1,
+        let Ok(Ok(Ok(response))) = tokio::time::timeout_at(until, answer).await else {
+            continue;
+        };
+        match response.status().as_u16() {
+            200 => tally.ok += 1,
+            429 | 503 => tally.refused += 1,
             _ => {}
         }
+        unread.push(response);
     }
     tokio::select! {
         _ = &mut connection => tally.closed_by_server = 1,

@@ -609,12 +609,12 @@ async fn h2_that_reads_nothing(
 }
 
 /// Asks for the anatomy page up to `count` times on `client`, as long as the connection lets a
-/// new stream start within a second; the statuses of the answers whose head came within three
-/// seconds.
-async fn anatomy_heads(
+/// new stream start within a second; the answers whose head came within three seconds, their
+/// bodies unread. Dropping one resets its stream (h2 cancels a stream nobody listens to).
+async fn anatomy_answers(
     client: &mut h2::client::SendRequest<bytes::Bytes>,
     count: usize,
-) -> Vec<u16> {
+) -> Vec<hyper::Response<h2::RecvStream>> {
     let mut answers = Vec::new();
     for _ in 0..count {
         let ready = std::future::poll_fn(|cx| client.poll_ready(cx));
@@ -631,17 +631,33 @@ async fn anatomy_heads(
         answers.push(tokio::spawn(response));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut statuses = Vec::new();
+    let mut heads = Vec::new();
     for answer in answers {
         if answer.is_finished() {
             if let Ok(Ok(response)) = answer.await {
-                statuses.push(response.status().as_u16());
+                heads.push(response);
             }
         } else {
             answer.abort();
         }
     }
-    statuses
+    heads
+}
+
+/// The statuses of [`anatomy_answers`], whose streams are then reset.
+async fn anatomy_heads(
+    client: &mut h2::client::SendRequest<bytes::Bytes>,
+    count: usize,
+) -> Vec<u16> {
+    statuses(&anatomy_answers(client, count).await)
+}
+
+/// The statuses of `answers`.
+fn statuses(answers: &[hyper::Response<h2::RecvStream>]) -> Vec<u16> {
+    answers
+        .iter()
+        .map(|answer| answer.status().as_u16())
+        .collect()
 }
 
 #[tokio::test]
@@ -679,6 +695,39 @@ async fn http2_streams_count_against_the_client_budget_until_their_answer_is_sen
         anatomy_heads(&mut client, 1).await == [200]
     })
     .await;
+}
+
+/// What the load script's h2 stall counts: a client that resets the streams it stopped waiting for
+/// gets their places back, so over time it may be answered far more often than its budget holds
+/// at once, never more at once.
+#[tokio::test]
+async fn an_http2_stream_its_client_resets_gives_its_place_back() {
+    let server = TestServer::start(Config {
+        max_connections_per_client: 10,
+        ..fast_config()
+    })
+    .await;
+    let (mut client, _connection) = h2_that_reads_nothing("127.0.0.2", server.address).await;
+    // The connection holds one place, its nine unsent answers the rest.
+    let mut held = anatomy_answers(&mut client, 9).await;
+    assert_eq!(statuses(&held), [200; 9]);
+    assert_eq!(anatomy_heads(&mut client, 1).await, [429]);
+    // Three answers dropped unread: h2 resets their streams, and their places come back.
+    held.truncate(6);
+    let mut more = Vec::new();
+    for _ in 0..5 {
+        more.extend(
+            anatomy_answers(&mut client, 3 - more.len())
+                .await
+                .into_iter()
+                .filter(|answer| answer.status() == 200),
+        );
+        if more.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(statuses(&more), [200; 3]);
+    assert_eq!(anatomy_heads(&mut client, 1).await, [429]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -734,6 +783,31 @@ async fn a_body_in_1_byte_chunks_is_refused_once_its_pieces_prove_small() {
     stream.write_all(&request).await.unwrap();
     let (answer, _) = until_closed(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+}
+
+/// A body refused for its crumbs costs its first pieces and no more: the tour closes the connection
+/// instead of reading the rest, so an upload of 64 MiB in 1-byte chunks cannot even be sent.
+#[tokio::test]
+async fn a_body_refused_for_its_crumbs_is_not_read_to_its_end() {
+    let server = TestServer::start(timeouts()).await;
+    let mut stream = TcpStream::connect(server.address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /file-upload HTTP/1.1\r\nHost: tour\r\nTransfer-Encoding: chunked\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let crumbs = b"1\r\nx\r\n".repeat(10_000);
+    let total = 64 << 20;
+    let mut written = 0;
+    while written < total && stream.write_all(&crumbs).await.is_ok() {
+        written += crumbs.len();
+    }
+    // The kernel's buffers on both sides take some MiB before the refusal closes the connection.
+    assert!(
+        written < total / 4,
+        "{written} bytes of 1-byte chunks written before the tour closed the connection"
+    );
 }
 
 /// The tour process's resident memory, in KiB.

@@ -13,10 +13,10 @@ TOUR=127.0.0.1:5091 STORM=127.0.0.1:5092 HOSTILE=127.0.0.1:5093 BARE=127.0.0.1:5
 # Quick mode (SECONDS_EACH under 5, as the docs test runs it): a tenth of the crowd, short timeouts.
 if [ "$SECONDS_EACH" -lt 5 ]; then
   HEADS=300 UPLOADS=200 HANG_UPS=20 LATER=300 HOLD=8 SETTLE=1 TIMEOUTS="--header-timeout 4 --body-timeout 4"
-  H2=20 H2_HOLD=4 DRIPS=110 SMALL_MIB=0.05 LARGE_MIB=8
+  H2=20 H2_HOLD=4 DRIPS=110 SMALL_MIB=0.05 LARGE_MIB=8 CRUMBS_MIB=4
 else
   HEADS=10500 UPLOADS=2000 HANG_UPS=100 LATER=3000 HOLD=75 SETTLE=5 TIMEOUTS=""
-  H2=200 H2_HOLD=15 DRIPS=1100 SMALL_MIB=4 LARGE_MIB=1024
+  H2=200 H2_HOLD=15 DRIPS=1100 SMALL_MIB=4 LARGE_MIB=1024 CRUMBS_MIB=256
 fi
 # Each attacking process holds up to $HEADS sockets, the tour up to --max-connections.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -158,9 +158,10 @@ echo "$((4 * DRIPS)) dripping uploads from 127.0.0.2-5 ($open connections open t
 wait "${drips[@]}"
 
 # CPU per MiB: the tour's user and system time (/proc/PID/stat) while one client sends uploads in
-# chunks of a size, one after another; per MiB of body the tour accepted, and per MiB on the wire.
+# chunks of a size, one after another, per MiB the client wrote (chunk framing included) and, where
+# the tour took them, per MiB of body.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-chunk_cost() {  # CHUNK BODY MIB -> "MS_PER_MIB_ACCEPTED MS_PER_MIB_SENT", the client's line on stderr
+chunk_cost() {  # CHUNK BODY MIB -> "MS_PER_MIB_SENT MS_PER_MIB_ACCEPTED", the client's line on stderr
   local before line after
   before=$(cpu_ticks $hostile_pid)
   line=$($BUILT/examples/chunked_uploads $HOSTILE "$@")
@@ -168,13 +169,20 @@ chunk_cost() {  # CHUNK BODY MIB -> "MS_PER_MIB_ACCEPTED MS_PER_MIB_SENT", the c
   echo "$line" >&2
   echo "$line" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -F'[;,] ' '{
     split($3, accepted, " "); split($4, sent, " "); ms = ticks * 1000 / hz
-    printf "%.1f %.1f\n", accepted[1] ? ms * 1048576 / accepted[1] : 0, ms * 1048576 / sent[1] }'
+    printf "%.2f %.1f\n", ms * 1048576 / sent[1], accepted[1] ? ms * 1048576 / accepted[1] : 0 }'
 }
-times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0fx", a / b; else printf "(too little CPU to tell)" }'; }
+times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else printf "(too little CPU to tell)" }'; }
 fresh_tour 0..0
 read -r large _ < <(chunk_cost 65536 1048576 $LARGE_MIB)
-read -r small small_sent < <(chunk_cost 1 1024 $SMALL_MIB)
-read -r _ refused_sent < <(chunk_cost 1 1100 $SMALL_MIB)
-echo "uploads in 64 KiB pieces: $large ms of the tour's CPU per MiB"
-echo "in 1-byte chunks, 1,024 a body (the most not refused): $small ms per MiB of body accepted = $(times "$small" "$large") (target <= 10x), $small_sent ms per MiB sent = $(times "$small_sent" "$large")"
-echo "in 1-byte chunks, 1,100 a body (refused at the 1,025th): $refused_sent ms per MiB sent = $(times "$refused_sent" "$large")"
+read -r crumbs _ < <(chunk_cost 1 1048576 $CRUMBS_MIB)
+read -r most most_body < <(chunk_cost 1 1024 $SMALL_MIB)
+# For scale, the floor any request sets: wrk's smallest POST, 48 bytes (request line and Host header).
+before=$(cpu_ticks $hostile_pid)
+flooded=$(wrk -t2 -c32 -d"${SECONDS_EACH}s" -s $HERE/post.lua "http://$HOSTILE/counter" | awk '/requests in/ {print $1}')
+after=$(cpu_ticks $hostile_pid)
+flood=$(awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$flooded" \
+  'BEGIN {printf "%.2f", ticks * 1000 / hz * 1048576 / (n * 48)}')
+echo "uploads of 1 MiB in 64 KiB pieces: $large ms of the tour's CPU per MiB sent"
+echo "uploads of 1 MiB in 1-byte chunks (each refused at its 1,025th piece): $crumbs ms per MiB sent = $(times "$crumbs" "$large") (target <= 10x)"
+echo "uploads of 1,024 1-byte chunks (the most not refused): $most ms per MiB sent = $(times "$most" "$large"), $most_body ms per MiB of body = $(times "$most_body" "$large")"
+echo "POST /counter from wrk ($flooded requests of 48 bytes): $flood ms per MiB sent = $(times "$flood" "$large")"

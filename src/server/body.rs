@@ -5,8 +5,9 @@
 //!
 //! Each piece of a body costs a fixed amount of work on top of its bytes, so a body sent in 1-byte
 //! chunks costs hundreds of times the CPU per byte of one sent in large pieces. Past [`PIECES_FREE`]
-//! pieces, a body whose pieces average under [`SMALLEST_AVERAGE`] bytes is refused (`400`): the
-//! work one body may cost stays bounded.
+//! pieces, a body whose pieces average under [`SMALLEST_AVERAGE`] bytes is refused (`400`), and over
+//! HTTP/1.1 hyper closes the connection without reading the rest: the work one body may cost stays
+//! bounded, however long it is.
 
 use std::{
     future::Future,
